@@ -1,0 +1,1 @@
+"""The trend-report engine: data, analysis, writers and jobs, without a UI."""

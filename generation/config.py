@@ -1,0 +1,169 @@
+"""Settings from environment variables and Streamlit secrets.
+
+Order of precedence: an explicit argument, then the environment, then values
+from ``.streamlit/secrets.toml`` (passed in by the app or read by the command
+line), then the defaults below, which work offline on a fresh machine.
+"""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+logger = logging.getLogger(__name__)
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'data' / 'trend_reports.db'}"
+SECRETS_FILE = PROJECT_ROOT / ".streamlit" / "secrets.toml"
+
+
+class Settings(BaseSettings):
+    """Every setting of the app, the command line and the HTTP API."""
+
+    model_config = SettingsConfigDict(extra="ignore", populate_by_name=True)
+
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        alias="DATABASE_URL",
+        description="SQLAlchemy URL of the database; default a SQLite file "
+        "under data/. PostgreSQL: postgresql+psycopg://user:pass@host/db.",
+    )
+    executor_workers: int = Field(
+        4,
+        alias="EXECUTOR_WORKERS",
+        ge=1,
+        le=64,
+        description="How many generation jobs run at once in this process.",
+    )
+    writer: Literal["auto", "data_brief", "gemini"] = Field(
+        "auto",
+        alias="REPORT_WRITER",
+        description="Who writes reports: gemini, data_brief (offline), or auto "
+        "(Gemini when an API key is set, otherwise the data brief).",
+    )
+    gemini_api_key: SecretStr | None = Field(
+        None,
+        alias="GEMINI_API_KEY",
+        description="Google Gemini API key (GOOGLE_API_KEY is read too). "
+        "Secret: shown only as set or not set.",
+    )
+    google_api_key: SecretStr | None = Field(
+        None,
+        alias="GOOGLE_API_KEY",
+        description="Alternative name for the Gemini API key.",
+    )
+    gemini_model: str = Field(
+        "gemini-2.5-flash",
+        alias="GEMINI_MODEL",
+        description="Gemini model that writes reports.",
+    )
+    gemini_base_url: str = Field(
+        "",
+        alias="GEMINI_BASE_URL",
+        description="Base address of the Gemini API; empty means the SDK's "
+        "default or its GOOGLE_GEMINI_BASE_URL environment variable.",
+    )
+    trends_base_url: str = Field(
+        "https://trends.google.com",
+        alias="GOOGLE_TRENDS_BASE_URL",
+        description="Base address used for every Google Trends request.",
+    )
+    job_dedup_seconds: int = Field(
+        10,
+        alias="JOB_DEDUP_SECONDS",
+        ge=0,
+        description="Identical requests within this many seconds get the "
+        "same job back.",
+    )
+    job_lease_seconds: int = Field(
+        60,
+        alias="JOB_LEASE_SECONDS",
+        ge=5,
+        description="A running job whose heartbeat is older than this is "
+        "marked interrupted on start-up.",
+    )
+    log_file: str = Field(
+        "",
+        alias="LOG_FILE",
+        description="Path of a log file; empty logs to the console only.",
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _reject_empty_url(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("DATABASE_URL is empty; unset it or give a URL.")
+        return value.strip()
+
+    @property
+    def api_key(self) -> str | None:
+        """Return the Gemini key, preferring GEMINI_API_KEY over GOOGLE_API_KEY."""
+        for secret in (self.gemini_api_key, self.google_api_key):
+            if secret is not None and secret.get_secret_value().strip():
+                return secret.get_secret_value().strip()
+        return None
+
+    @property
+    def effective_writer(self) -> str:
+        """Return the writer to use when a request does not name one."""
+        if self.writer != "auto":
+            return self.writer
+        return "gemini" if self.api_key else "data_brief"
+
+    def describe(self) -> list[dict[str, str]]:
+        """Return each setting's name, shown value and help; secrets as set or not."""
+        rows = []
+        for name, info in type(self).model_fields.items():
+            value = getattr(self, name)
+            if isinstance(value, SecretStr) or "key" in name:
+                shown = "set" if value else "not set"
+            else:
+                shown = str(value)
+            rows.append(
+                {"setting": info.alias or name, "value": shown, "help": info.description or ""}
+            )
+        return rows
+
+
+def read_secrets_file(path: Path = SECRETS_FILE) -> dict[str, Any]:
+    """Return the top-level keys of a Streamlit secrets file, or {} if absent."""
+    if not path.exists():
+        return {}
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        logger.warning("Could not read %s: %s", path, error)
+        return {}
+
+
+def load_settings(secrets: dict[str, Any] | None = None, **overrides: Any) -> Settings:
+    """Build settings: overrides, then environment, then secrets, then defaults."""
+    secrets = read_secrets_file() if secrets is None else secrets
+    known = {info.alias for info in Settings.model_fields.values()}
+    from_secrets = {
+        key: value
+        for key, value in secrets.items()
+        if key in known and not isinstance(value, dict)
+    }
+    settings = Settings(**from_secrets)
+    # The environment outranks secrets: pydantic-settings ranks init values
+    # above the environment, so re-read the environment on top.
+    from_env = Settings.model_validate({})
+    explicit_env = from_env.model_fields_set
+    merged = settings.model_dump(by_alias=False)
+    merged.update({name: getattr(from_env, name) for name in explicit_env})
+    merged.update(overrides)
+    return Settings(**merged)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings, read once."""
+    return load_settings()

@@ -1,0 +1,83 @@
+"""The writer interface: ``write(brief, on_progress) -> Draft``, and a registry.
+
+A writer turns a ``Brief`` (what the analyst asked for plus the trends data
+and its analysis) into a ``Draft`` (the Markdown report and what it cost).
+It reports progress through ``on_progress``, which may raise ``JobCancelled``:
+that is how a cancel reaches a writer between steps and between chunks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from generation.analysis import Analysis
+from generation.trends.base import TrendsData
+
+
+class ProgressCallback(Protocol):
+    def __call__(
+        self, stage: str, percent: int, message: str, text: str | None = None
+    ) -> None:
+        """Record progress; ``text`` is the whole text written so far, if any."""
+
+
+@dataclass
+class Brief:
+    """Everything a writer needs for one report."""
+
+    category: str
+    topics: list[str]
+    analysis: Analysis
+    trends: TrendsData
+    report_type: str = "briefing"
+    length: str = "standard"  # short, standard or long
+    instructions: str = ""
+    language: str = "English"
+    tone: str = "neutral"
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Draft:
+    """A written report and the facts about how it was written."""
+
+    title: str
+    summary: str
+    body: str  # Markdown
+    writer: str
+    writer_version: str
+    model: str = ""
+    sources: list[dict[str, Any]] = field(default_factory=list)
+    prompt: str = ""
+    prompt_tokens: int = 0
+    output_tokens: int = 0
+    thinking_tokens: int = 0
+    cost_usd: float = 0.0
+    stage_costs: dict[str, float] = field(default_factory=dict)
+
+
+class Writer(Protocol):
+    name: str
+    version: str
+
+    def write(self, brief: Brief, on_progress: ProgressCallback) -> Draft: ...
+
+
+WriterFactory = Callable[[dict[str, Any]], Writer]
+_registry: dict[str, WriterFactory] = {}
+
+
+def register_writer(name: str, factory: WriterFactory) -> None:
+    """Make a writer available under ``name``; the factory gets writer options."""
+    _registry[name] = factory
+
+
+def writer_names() -> list[str]:
+    return sorted(_registry)
+
+
+def create_writer(name: str, options: dict[str, Any] | None = None) -> Writer:
+    """Return a new writer by registered name; raises KeyError if unknown."""
+    return _registry[name](options or {})
