@@ -6,6 +6,7 @@ short ``Session`` from it, so no session is ever shared between threads.
 
 from __future__ import annotations
 
+import importlib
 import logging
 import threading
 from collections.abc import Iterator
@@ -26,6 +27,10 @@ SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
+
+# Modules that define tables besides generation.models; imported before
+# create_all() so their tables exist.
+TABLE_MODULES: list[str] = []
 
 # Ordered schema changes applied after the first schema: (version, SQL list).
 # create_all() makes new tables; a change to an existing table goes here.
@@ -75,6 +80,8 @@ def _set_sqlite_pragmas(dbapi_connection, _record) -> None:
 def init_db(engine: Engine | None = None) -> Engine:
     """Create missing tables, apply migrations and seed categories; idempotent."""
     engine = engine or get_engine()
+    for module in TABLE_MODULES:
+        importlib.import_module(module)
     SQLModel.metadata.create_all(engine)
     _apply_migrations(engine)
     _seed_categories(engine)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -12,7 +12,7 @@ from sqlmodel import Field, SQLModel
 
 def utcnow() -> datetime:
     """Return the current time in UTC, without tzinfo (as stored)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class JobStatus(StrEnum):
@@ -77,6 +77,9 @@ class GenerationJob(SQLModel, table=True):
     report_id: int | None = Field(default=None, index=True)
     retry_of: int | None = Field(default=None, foreign_key="generationjob.id")
     cancel_requested: bool = False
+    # Jobs started together from one action share a batch id.
+    batch_id: str = Field(default="", index=True)
+    schedule_id: int | None = Field(default=None, index=True)
     # Text the writer has produced so far, shown live and kept on failure.
     partial_text: str = Field(default="", sa_column=Column(Text))
     worker: str = ""  # host:pid of the process running the job

@@ -26,9 +26,7 @@ def clean_text(text: str) -> str:
     """
     kept = []
     for char in text:
-        if char in "\n\t":
-            kept.append(char)
-        elif unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn"):
+        if char in "\n\t" or unicodedata.category(char) not in ("Cc", "Cf", "Cs", "Co", "Cn"):
             kept.append(char)
     return "".join(kept).strip()
 
