@@ -126,7 +126,11 @@ class Settings(BaseSettings):
             else:
                 shown = str(value)
             rows.append(
-                {"setting": info.alias or name, "value": shown, "help": info.description or ""}
+                {
+                    "setting": info.alias or name,
+                    "value": shown,
+                    "help": info.description or "",
+                }
             )
         return rows
 
@@ -144,7 +148,11 @@ def read_secrets_file(path: Path = SECRETS_FILE) -> dict[str, Any]:
 
 
 def load_settings(secrets: dict[str, Any] | None = None, **overrides: Any) -> Settings:
-    """Build settings: overrides, then environment, then secrets, then defaults."""
+    """Build settings: overrides, then environment, then secrets, then defaults.
+
+    Overrides may use field names (``database_url``) or setting names
+    (``DATABASE_URL``).
+    """
     secrets = read_secrets_file() if secrets is None else secrets
     known = {info.alias for info in Settings.model_fields.values()}
     from_secrets = {
@@ -159,7 +167,10 @@ def load_settings(secrets: dict[str, Any] | None = None, **overrides: Any) -> Se
     explicit_env = from_env.model_fields_set
     merged = settings.model_dump(by_alias=False)
     merged.update({name: getattr(from_env, name) for name in explicit_env})
-    merged.update(overrides)
+    by_alias = {
+        info.alias: name for name, info in Settings.model_fields.items() if info.alias
+    }
+    merged.update({by_alias.get(key, key): value for key, value in overrides.items()})
     return Settings(**merged)
 
 

@@ -11,8 +11,8 @@ from sqlmodel import Field, SQLModel
 
 
 def utcnow() -> datetime:
-    """Return the current time in UTC, without tzinfo (as stored)."""
-    return datetime.now(UTC).replace(tzinfo=None)
+    """Return the current time as an aware UTC datetime, as SQLModel stores it."""
+    return datetime.now(UTC)
 
 
 class JobStatus(StrEnum):

@@ -1,0 +1,617 @@
+"""Generation jobs: submit, run on a thread pool, record progress, recover.
+
+A job row is written before any work starts, so the form returns at once and
+nothing is lost if the process dies. Each process has one ``JobRunner`` with
+one thread pool and one heartbeat thread. Progress is written in short
+transactions, one per update, so many workers and many polling sessions can
+share one SQLite file.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlalchemy.engine import Engine
+from sqlmodel import col, select
+
+from generation import datasets
+from generation.analysis import analyse
+from generation.config import Settings, get_settings
+from generation.db import get_engine, init_db, session_scope
+from generation.errors import (
+    InvalidRequest,
+    JobCancelled,
+    NotFound,
+    NoTrendsData,
+    UserFacingError,
+)
+from generation.models import (
+    FINAL_STATUSES,
+    GenerationJob,
+    JobEvent,
+    JobStatus,
+    Report,
+    utcnow,
+)
+from generation.requests import GenerationRequest, parse_request
+from generation.trends.base import TrendsData
+from generation.writers import Brief, Draft, create_writer, writer_names
+
+logger = logging.getLogger(__name__)
+
+ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
+# Streamed text is written at most this often; stage changes always are.
+TEXT_WRITE_INTERVAL_SECONDS = 0.25
+# Share of the progress bar each stage ends at.
+STAGE_END = {"load data": 15, "analyse": 25, "write": 90, "save": 100}
+
+UNEXPECTED_ERROR = (
+    "The job stopped on an unexpected error ({kind}). It has been logged with "
+    "the job id; retry the job, and if it fails again, report the job id."
+)
+
+
+def worker_id() -> str:
+    """Return this process's identity as written on the jobs it runs."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+@dataclass(frozen=True)
+class Submission:
+    job_id: int
+    # False when an identical request submitted moments ago was returned.
+    created: bool
+
+
+@dataclass
+class _Timer:
+    started: float = field(default_factory=time.perf_counter)
+    stages: dict[str, float] = field(default_factory=dict)
+
+    def lap(self, stage: str, since: float) -> None:
+        self.stages[stage] = round(time.perf_counter() - since, 4)
+
+
+class JobRunner:
+    """Runs this process's jobs on a thread pool and keeps them alive."""
+
+    def __init__(
+        self,
+        engine: Engine | None = None,
+        settings: Settings | None = None,
+        workers: int | None = None,
+    ) -> None:
+        self.settings = settings or get_settings()
+        self.engine = engine or get_engine(self.settings.database_url)
+        init_db(self.engine)
+        self.workers = workers or self.settings.executor_workers
+        self.worker = worker_id()
+        self._executor = ThreadPoolExecutor(
+            max_workers=self.workers, thread_name_prefix="generation-job"
+        )
+        self._stop = threading.Event()
+        self._heartbeat = threading.Thread(
+            target=self._beat, name="generation-heartbeat", daemon=True
+        )
+        self._heartbeat.start()
+
+    # Submitting -----------------------------------------------------------
+
+    def submit(
+        self,
+        request: GenerationRequest | dict[str, Any],
+        *,
+        retry_of: int | None = None,
+        batch_id: str = "",
+        schedule_id: int | None = None,
+        dedup: bool = True,
+    ) -> Submission:
+        """Record a job and queue it; an identical recent request is returned instead.
+
+        Raises ``InvalidRequest`` with a sentence when the request is invalid.
+        """
+        request = parse_request(request)
+        writer = request.writer or self.settings.effective_writer
+        if writer not in writer_names():
+            raise InvalidRequest(
+                f"There is no writer called '{writer}'. Choose one of: "
+                f"{', '.join(writer_names())}.",
+                field="writer",
+            )
+        request = request.model_copy(update={"writer": writer})
+        key = request.key()
+        if retry_of is not None:
+            # Two clicks on one Retry button collapse; separate retries do not
+            # collapse with the original job.
+            key = f"{key}:retry-of:{retry_of}"
+        if schedule_id is not None:
+            key = f"{key}:schedule:{schedule_id}"
+
+        job = GenerationJob(
+            request=request.model_dump(mode="json"),
+            request_key=key,
+            category=request.category,
+            topics=", ".join(request.topics),
+            writer=writer,
+            model=str(request.options.get("model", "")),
+            dataset_id=request.dataset_id,
+            retry_of=retry_of,
+            batch_id=batch_id,
+            schedule_id=schedule_id,
+            worker=self.worker,
+            heartbeat_at=utcnow(),
+            message="Waiting for a free worker.",
+        )
+        with session_scope(self.engine) as session:
+            session.add(job)
+            session.flush()
+            job_id = job.id
+        assert job_id is not None
+
+        if dedup:
+            earlier = self._earlier_duplicate(job_id, key)
+            if earlier is not None:
+                with session_scope(self.engine) as session:
+                    session.delete(session.get(GenerationJob, job_id))
+                logger.info(
+                    "Job %s is a repeat of job %s; returned that one", job_id, earlier
+                )
+                return Submission(job_id=earlier, created=False)
+
+        self._add_event(job_id, "queued", 0, "Queued.")
+        logger.info("Job %s queued (writer %s, topics %s)", job_id, writer, job.topics)
+        self._executor.submit(self.run, job_id)
+        return Submission(job_id=job_id, created=True)
+
+    def _earlier_duplicate(self, job_id: int, key: str) -> int | None:
+        """Return the oldest other job this one repeats, if any.
+
+        The new row is committed first and then compared, so two processes
+        submitting at the same moment both see both rows and both keep the
+        lower id: exactly one job survives.
+        """
+        cutoff = utcnow() - timedelta(seconds=self.settings.job_dedup_seconds)
+        with session_scope(self.engine) as session:
+            statement = (
+                select(func.min(GenerationJob.id))
+                .where(GenerationJob.request_key == key)
+                .where(GenerationJob.id != job_id)
+                .where(
+                    (GenerationJob.created_at >= cutoff)
+                    | col(GenerationJob.status).in_(ACTIVE_STATUSES)
+                )
+            )
+            earliest = session.exec(statement).one()
+        if earliest is not None and earliest < job_id:
+            return earliest
+        return None
+
+    def retry(self, job_id: int) -> Submission:
+        """Start a new job with the inputs of a finished one, linked to it."""
+        with session_scope(self.engine) as session:
+            job = session.get(GenerationJob, job_id)
+            if job is None:
+                raise NotFound(f"There is no job {job_id}. Check the job id.")
+            if job.status in ACTIVE_STATUSES:
+                raise InvalidRequest(
+                    f"Job {job_id} is still {job.status}; retry it once it has ended."
+                )
+            request = dict(job.request)
+        return self.submit(request, retry_of=job_id)
+
+    def cancel(self, job_id: int) -> bool:
+        """Ask a queued or running job to stop; False if it has already ended."""
+        with session_scope(self.engine) as session:
+            job = session.get(GenerationJob, job_id)
+            if job is None:
+                raise NotFound(f"There is no job {job_id}. Check the job id.")
+            if job.status in FINAL_STATUSES:
+                return False
+            job.cancel_requested = True
+            if job.status == JobStatus.QUEUED:
+                self._finish(
+                    session, job, JobStatus.CANCELLED, "Cancelled before it started."
+                )
+        logger.info("Job %s: cancel requested", job_id)
+        return True
+
+    def wait(
+        self, job_id: int, timeout: float | None = None, poll: float = 0.1
+    ) -> GenerationJob:
+        """Block until the job ends (or the timeout passes) and return its row."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            with session_scope(self.engine) as session:
+                job = session.get(GenerationJob, job_id)
+            if job is None:
+                raise NotFound(f"There is no job {job_id}. Check the job id.")
+            if job.status in FINAL_STATUSES:
+                return job
+            if deadline is not None and time.monotonic() > deadline:
+                return job
+            time.sleep(poll)
+
+    def shutdown(self, wait: bool = True) -> None:
+        self._stop.set()
+        self._executor.shutdown(wait=wait, cancel_futures=not wait)
+
+    # Running --------------------------------------------------------------
+
+    def run(self, job_id: int) -> None:
+        """Run one job to its end; never raises (the outcome goes on the row)."""
+        if not self._claim(job_id):
+            return
+        timer = _Timer()
+        progress = _ProgressRecorder(self, job_id)
+        try:
+            with session_scope(self.engine) as session:
+                job = session.get(GenerationJob, job_id)
+                request = GenerationRequest.model_validate(job.request)
+            draft, data, analysis_dict = self._produce(job_id, request, progress, timer)
+            self._save_report(
+                job_id, request, draft, data, analysis_dict, timer, progress
+            )
+        except JobCancelled:
+            self._end(
+                job_id,
+                JobStatus.CANCELLED,
+                "Cancelled; the text written so far is kept.",
+                partial_text=progress.text,
+            )
+        except UserFacingError as error:
+            partial = getattr(error, "partial_text", None) or progress.text
+            self._end(
+                job_id,
+                JobStatus.FAILED,
+                error.message,
+                error=error.message,
+                partial_text=partial,
+            )
+        except (
+            Exception
+        ) as error:  # the job must end with a sentence, never stay running
+            logger.exception("Job %s failed on an unexpected error", job_id)
+            sentence = UNEXPECTED_ERROR.format(kind=type(error).__name__)
+            self._end(
+                job_id,
+                JobStatus.FAILED,
+                sentence,
+                error=sentence,
+                partial_text=progress.text,
+            )
+
+    def _claim(self, job_id: int) -> bool:
+        """Move the job from queued to running; False if it was cancelled or taken."""
+        now = utcnow()
+        with session_scope(self.engine) as session:
+            claimed = session.execute(
+                update(GenerationJob)
+                .where(GenerationJob.id == job_id)
+                .where(GenerationJob.status == JobStatus.QUEUED)
+                .where(col(GenerationJob.cancel_requested).is_(False))
+                .values(
+                    status=JobStatus.RUNNING,
+                    started_at=now,
+                    heartbeat_at=now,
+                    worker=self.worker,
+                    stage="starting",
+                    message="Started.",
+                )
+            ).rowcount
+        if claimed:
+            logger.info("Job %s running on %s", job_id, self.worker)
+            self._add_event(job_id, "starting", 0, "Started.")
+        return bool(claimed)
+
+    def _produce(
+        self,
+        job_id: int,
+        request: GenerationRequest,
+        progress: _ProgressRecorder,
+        timer: _Timer,
+    ) -> tuple[Draft, TrendsData, dict[str, Any]]:
+        started = time.perf_counter()
+        progress("load data", 5, "Loading the trends data.")
+        data, dataset_id = load_request_data(request, self.engine)
+        with session_scope(self.engine) as session:
+            session.get(GenerationJob, job_id).dataset_id = dataset_id
+        timer.lap("load data", started)
+
+        started = time.perf_counter()
+        progress(
+            "analyse", STAGE_END["load data"], f"Analysing {len(data.terms)} terms."
+        )
+        analysis = analyse(data)
+        timer.lap("analyse", started)
+
+        started = time.perf_counter()
+        topics = request.topics or list(data.terms)
+        brief = Brief(
+            category=request.category,
+            topics=topics,
+            analysis=analysis,
+            trends=data,
+            report_type=request.report_type,
+            length=request.length,
+            instructions=request.instructions,
+            language=request.language,
+            tone=request.tone,
+            options=dict(request.options),
+        )
+        writer = create_writer(
+            request.writer or self.settings.effective_writer, request.options
+        )
+        progress("write", STAGE_END["analyse"], f"Writing with {writer.name}.")
+        draft = writer.write(brief, progress.for_writer)
+        timer.lap("write", started)
+        return draft, data, analysis.to_json_dict()
+
+    def _save_report(
+        self,
+        job_id: int,
+        request: GenerationRequest,
+        draft: Draft,
+        data: TrendsData,
+        analysis: dict[str, Any],
+        timer: _Timer,
+        progress: _ProgressRecorder,
+    ) -> None:
+        progress("save", STAGE_END["write"], "Saving the report.")
+        started = time.perf_counter()
+        with session_scope(self.engine) as session:
+            job = session.get(GenerationJob, job_id)
+            if job.cancel_requested:
+                raise JobCancelled()
+            timer.lap("save", started)
+            report = Report(
+                job_id=job_id,
+                dataset_id=job.dataset_id,
+                title=draft.title,
+                summary=draft.summary,
+                body=draft.body,
+                category=request.category,
+                topics=", ".join(request.topics or data.terms),
+                analysis=analysis,
+                sources=draft.sources,
+                inputs=request.model_dump(mode="json"),
+                writer=draft.writer,
+                writer_version=draft.writer_version,
+                model=draft.model,
+                prompt_tokens=draft.prompt_tokens,
+                output_tokens=draft.output_tokens,
+                thinking_tokens=draft.thinking_tokens,
+                cost_usd=draft.cost_usd,
+                timings=dict(timer.stages),
+                duration_seconds=round(time.perf_counter() - timer.started, 4),
+            )
+            session.add(report)
+            session.flush()
+            job.report_id = report.id
+            job.model = draft.model
+            job.partial_text = ""
+            self._finish(
+                session, job, JobStatus.SUCCEEDED, f"Report ready: {draft.title}"
+            )
+            job.progress = 100
+            job.stage = "done"
+        self._add_event(job_id, "done", 100, f"Report {report.id} ready.")
+        logger.info("Job %s succeeded: report %s", job_id, report.id)
+
+    def _end(
+        self,
+        job_id: int,
+        status: JobStatus,
+        message: str,
+        *,
+        error: str = "",
+        partial_text: str = "",
+    ) -> None:
+        with session_scope(self.engine) as session:
+            job = session.get(GenerationJob, job_id)
+            if job is None or job.status in FINAL_STATUSES:
+                return
+            job.error = error
+            if partial_text:
+                job.partial_text = partial_text
+            self._finish(session, job, status, message)
+        self._add_event(job_id, str(status), job.progress, message)
+        logger.info("Job %s %s: %s", job_id, status, message)
+
+    @staticmethod
+    def _finish(session, job: GenerationJob, status: JobStatus, message: str) -> None:
+        job.status = status
+        job.message = message
+        job.finished_at = utcnow()
+        session.add(job)
+
+    def _add_event(self, job_id: int, stage: str, percent: int, message: str) -> None:
+        with session_scope(self.engine) as session:
+            session.add(
+                JobEvent(job_id=job_id, stage=stage, progress=percent, message=message)
+            )
+
+    def _beat(self) -> None:
+        """Refresh the heartbeat of every active job this process owns."""
+        interval = max(1.0, self.settings.job_lease_seconds / 4)
+        while not self._stop.wait(interval):
+            try:
+                with session_scope(self.engine) as session:
+                    session.execute(
+                        update(GenerationJob)
+                        .where(GenerationJob.worker == self.worker)
+                        .where(col(GenerationJob.status).in_(ACTIVE_STATUSES))
+                        .values(heartbeat_at=utcnow())
+                    )
+            except Exception:  # a missed beat is retried on the next interval
+                logger.exception("Heartbeat update failed")
+
+
+class _ProgressRecorder:
+    """Writes a job's progress and checks for a cancel on each update."""
+
+    def __init__(self, runner: JobRunner, job_id: int) -> None:
+        self.runner = runner
+        self.job_id = job_id
+        self.stage = ""
+        self.message = ""
+        self.text = ""
+        self._last_text_write = 0.0
+
+    def __call__(
+        self, stage: str, percent: int, message: str, text: str | None = None
+    ) -> None:
+        if text is not None:
+            self.text = text
+        changed = stage != self.stage or message != self.message
+        now = time.monotonic()
+        if not changed and now - self._last_text_write < TEXT_WRITE_INTERVAL_SECONDS:
+            return
+        self._last_text_write = now
+        values: dict[str, Any] = {
+            "stage": stage,
+            "progress": max(0, min(100, int(percent))),
+            "message": message,
+            "heartbeat_at": utcnow(),
+        }
+        if text is not None:
+            values["partial_text"] = text
+        with session_scope(self.runner.engine) as session:
+            session.execute(
+                update(GenerationJob)
+                .where(GenerationJob.id == self.job_id)
+                .values(**values)
+            )
+            cancel = session.exec(
+                select(GenerationJob.cancel_requested).where(
+                    GenerationJob.id == self.job_id
+                )
+            ).one()
+        if changed:
+            self.stage, self.message = stage, message
+            self.runner._add_event(self.job_id, stage, values["progress"], message)
+        if cancel:
+            raise JobCancelled()
+
+    def for_writer(
+        self, stage: str, percent: int, message: str, text: str | None = None
+    ) -> None:
+        """Map a writer's 0-100 onto the write stage's share of the bar."""
+        start, end = STAGE_END["analyse"], STAGE_END["write"]
+        scaled = start + (end - start) * max(0, min(100, percent)) / 100
+        self(stage or "write", int(scaled), message, text)
+
+
+def load_request_data(
+    request: GenerationRequest, engine: Engine | None = None
+) -> tuple[TrendsData, int]:
+    """Return the trends data a request names, saved as a dataset, and its id."""
+    parts: list[TrendsData] = []
+    if request.dataset_id is not None:
+        parts.append(datasets.load_dataset(request.dataset_id, engine=engine))
+    if request.samples:
+        from generation.trends import samples
+
+        parts.append(samples.load_sample_bundle(request.samples))
+    if request.trends_query:
+        from generation.trends import service
+
+        parts.append(service.get_trends(request.trends_query, engine=engine).data)
+    if not parts:
+        raise NoTrendsData(
+            "The request names no trends data. Pick a sample, upload a Google "
+            "Trends export, or run a live query, then start the report again."
+        )
+    if len(parts) == 1:
+        data = parts[0]
+    else:
+        from generation.trends.csv_import import merge_trends_data
+
+        data = merge_trends_data(parts)
+    if request.dataset_id is not None and len(parts) == 1:
+        return data, request.dataset_id
+    return data, datasets.save_dataset(data, engine=engine)
+
+
+def recover_interrupted_jobs(
+    engine: Engine | None = None, settings: Settings | None = None
+) -> list[int]:
+    """Mark jobs whose process is gone, or whose heartbeat is stale, interrupted.
+
+    Called on start-up by the app and the command line. Returns the job ids.
+    """
+    settings = settings or get_settings()
+    engine = engine or get_engine(settings.database_url)
+    me = worker_id()
+    host = socket.gethostname()
+    stale_before = utcnow() - timedelta(seconds=settings.job_lease_seconds)
+    recovered: list[int] = []
+    with session_scope(engine) as session:
+        active = session.exec(
+            select(GenerationJob).where(col(GenerationJob.status).in_(ACTIVE_STATUSES))
+        ).all()
+        for job in active:
+            if job.worker == me:
+                continue
+            beat = job.heartbeat_at or job.created_at
+            process_gone = _is_local_process_gone(job.worker, host)
+            if process_gone or beat < stale_before:
+                reason = (
+                    "the process running it stopped"
+                    if process_gone
+                    else f"no heartbeat for over {settings.job_lease_seconds} seconds"
+                )
+                job.status = JobStatus.INTERRUPTED
+                job.message = f"Interrupted: {reason}. Retry it to run it again."
+                job.error = job.message
+                job.finished_at = utcnow()
+                session.add(job)
+                session.add(
+                    JobEvent(
+                        job_id=job.id,
+                        stage="interrupted",
+                        progress=job.progress,
+                        message=job.message,
+                    )
+                )
+                recovered.append(job.id)
+    for job_id in recovered:
+        logger.warning("Job %s marked interrupted", job_id)
+    return recovered
+
+
+def _is_local_process_gone(worker: str, host: str) -> bool:
+    worker_host, _, pid_text = worker.rpartition(":")
+    if worker_host != host or not pid_text.isdigit():
+        return False
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+_runner: JobRunner | None = None
+_runner_lock = threading.Lock()
+
+
+def get_runner() -> JobRunner:
+    """Return this process's runner, recovering interrupted jobs on first use."""
+    global _runner
+    with _runner_lock:
+        if _runner is None:
+            settings = get_settings()
+            engine = init_db(get_engine(settings.database_url))
+            recover_interrupted_jobs(engine, settings)
+            _runner = JobRunner(engine, settings)
+        return _runner
