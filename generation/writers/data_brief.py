@@ -6,23 +6,12 @@ is set. Every figure it states comes from ``generation.analysis``.
 
 from __future__ import annotations
 
-import re
-
 from generation.analysis import Analysis, TermAnalysis, describe_direction
+from generation.text import escape_markdown
 from generation.writers.base import Brief, Draft, ProgressCallback, register_writer
 
 WRITER_NAME = "data_brief"
 WRITER_VERSION = "1.0"
-
-# Markdown characters that would turn data into links, images, emphasis or
-# HTML when a label from the trends data is rendered.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
-
-
-def escape_markdown(text: str) -> str:
-    """Return ``text`` with Markdown syntax and control characters neutralised."""
-    text = "".join(ch for ch in text if ch == "\n" or ch >= " ")
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", text.replace("\n", " "))
 
 
 class DataBriefWriter:
@@ -83,9 +72,7 @@ def _summary(analysis: Analysis) -> str:
     period = f"From {analysis.period_start} to {analysis.period_end}"
     text = f"{period}, " + "; ".join(parts) + "."
     if analysis.leader and len(analysis.terms) > 1:
-        text += (
-            f" **{escape_markdown(analysis.leader)}** drew the most interest on average."
-        )
+        text += f" **{escape_markdown(analysis.leader)}** drew the most interest on average."
     return text
 
 
@@ -142,7 +129,12 @@ def _comparison(analysis: Analysis) -> str:
     )
     if not ranked:
         return "## Comparison\n\nNo series to compare."
-    rows = ["## Comparison", "", "| Term | Average | Peak | Direction |", "| --- | --- | --- | --- |"]
+    rows = [
+        "## Comparison",
+        "",
+        "| Term | Average | Peak | Direction |",
+        "| --- | --- | --- | --- |",
+    ]
     for item in ranked:
         rows.append(
             f"| {escape_markdown(item.term)} | {_fmt(item.mean)} | "
