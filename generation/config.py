@@ -69,10 +69,94 @@ class Settings(BaseSettings):
         description="Base address of the Gemini API; empty means the SDK's "
         "default or its GOOGLE_GEMINI_BASE_URL environment variable.",
     )
+    gemini_temperature: float = Field(
+        0.7,
+        alias="GEMINI_TEMPERATURE",
+        ge=0.0,
+        le=2.0,
+        description="Sampling temperature of Gemini, from 0 (most predictable) "
+        "to 2 (most varied).",
+    )
+    gemini_max_output_tokens: int = Field(
+        8192,
+        alias="GEMINI_MAX_OUTPUT_TOKENS",
+        ge=256,
+        le=65536,
+        description="Most tokens Gemini may produce per request, thinking "
+        "tokens included; a long report makes one request per section.",
+    )
+    gemini_grounding: bool = Field(
+        False,
+        alias="GEMINI_GROUNDING",
+        description="Let Gemini search Google and cite the pages it used "
+        "(Google bills grounded requests separately).",
+    )
+    job_cost_cap_usd: float = Field(
+        0.0,
+        alias="JOB_COST_CAP_USD",
+        ge=0.0,
+        description="Stop a Gemini job once its estimated cost reaches this "
+        "many US dollars; 0 means no cap.",
+    )
     trends_base_url: str = Field(
         "https://trends.google.com",
         alias="GOOGLE_TRENDS_BASE_URL",
         description="Base address used for every Google Trends request.",
+    )
+    trends_hl: str = Field(
+        "en-US",
+        alias="TRENDS_HL",
+        description="Language of Google Trends answers (region and topic "
+        "names), as a locale such as en-US or de-DE.",
+    )
+    trends_tz: int = Field(
+        0,
+        alias="TRENDS_TZ",
+        ge=-840,
+        le=840,
+        description="Time zone of Google Trends dates, in minutes west of UTC "
+        "(pytrends' tz; 0 is UTC, 360 is US Central Standard Time).",
+    )
+    trends_geo: str = Field(
+        "",
+        alias="TRENDS_GEO",
+        description="Default region of live trends queries: a country code "
+        "such as GB or a subdivision such as US-CA; empty is worldwide.",
+    )
+    trends_timeout_seconds: float = Field(
+        10.0,
+        alias="TRENDS_TIMEOUT_SECONDS",
+        gt=0,
+        description="Seconds to wait for Google Trends to answer one request.",
+    )
+    trends_retry_attempts: int = Field(
+        3,
+        alias="TRENDS_RETRY_ATTEMPTS",
+        ge=1,
+        le=10,
+        description="Attempts per Google Trends request when it answers 429, "
+        "a 5xx status or times out (1 means no retry).",
+    )
+    trends_retry_initial_seconds: float = Field(
+        1.0,
+        alias="TRENDS_RETRY_INITIAL_SECONDS",
+        ge=0,
+        description="First wait before retrying a Google Trends request, in "
+        "seconds; each later wait doubles, plus random jitter.",
+    )
+    trends_retry_max_wait_seconds: float = Field(
+        30.0,
+        alias="TRENDS_RETRY_MAX_WAIT_SECONDS",
+        ge=0,
+        description="Longest total wait across retries of one request, in "
+        "seconds; a longer Retry-After from Google ends the retries at once.",
+    )
+    trends_cooldown_seconds: float = Field(
+        60.0,
+        alias="TRENDS_COOLDOWN_SECONDS",
+        ge=0,
+        description="After Google Trends keeps answering 429, send no live "
+        "request for this many seconds (or its Retry-After, if longer).",
     )
     job_dedup_seconds: int = Field(
         10,
@@ -135,8 +219,9 @@ class Settings(BaseSettings):
         return rows
 
 
-def read_secrets_file(path: Path = SECRETS_FILE) -> dict[str, Any]:
+def read_secrets_file(path: Path | None = None) -> dict[str, Any]:
     """Return the top-level keys of a Streamlit secrets file, or {} if absent."""
+    path = path or SECRETS_FILE
     if not path.exists():
         return {}
     try:

@@ -440,19 +440,22 @@ class JobRunner:
             )
 
     def _beat(self) -> None:
-        """Refresh the heartbeat of every active job this process owns."""
         interval = max(1.0, self.settings.job_lease_seconds / 4)
         while not self._stop.wait(interval):
             try:
-                with session_scope(self.engine) as session:
-                    session.execute(
-                        update(GenerationJob)
-                        .where(GenerationJob.worker == self.worker)
-                        .where(col(GenerationJob.status).in_(ACTIVE_STATUSES))
-                        .values(heartbeat_at=utcnow())
-                    )
+                self._beat_once()
             except Exception:  # a missed beat is retried on the next interval
                 logger.exception("Heartbeat update failed")
+
+    def _beat_once(self) -> None:
+        """Refresh the heartbeat of every active job this process owns."""
+        with session_scope(self.engine) as session:
+            session.execute(
+                update(GenerationJob)
+                .where(GenerationJob.worker == self.worker)
+                .where(col(GenerationJob.status).in_(ACTIVE_STATUSES))
+                .values(heartbeat_at=utcnow())
+            )
 
 
 class _ProgressRecorder:

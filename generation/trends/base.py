@@ -8,7 +8,7 @@ interest is told apart from a term with none.
 
 from __future__ import annotations
 
-import io
+import json
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any, Literal
@@ -152,4 +152,7 @@ def _frame_to_json(frame: pd.DataFrame | None) -> str | None:
 def _frame_from_json(text: str | None) -> pd.DataFrame | None:
     if text is None:
         return None
-    return pd.read_json(io.StringIO(text), orient="split", convert_dates=False)
+    parts = json.loads(text)
+    return pd.DataFrame(
+        parts["data"], index=parts["index"], columns=parts["columns"], dtype=float
+    )

@@ -1,0 +1,27 @@
+"""Entry point: ``uv run streamlit run app.py`` serves the pages (and the API).
+
+Importing this module does no UI work: Streamlit finds the ``app`` object
+here and runs ``navigation.py`` for each browser session.
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+
+import streamlit as st
+
+from generation.logs import configure_logging
+
+
+@asynccontextmanager
+async def lifespan(_app):
+    # Start the job runner before the first page load, so interrupted jobs
+    # are recovered even if nobody opens the app.
+    from generation.jobs import get_runner
+
+    configure_logging()
+    get_runner()
+    yield
+
+
+app = st.App("navigation.py", lifespan=lifespan)

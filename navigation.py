@@ -1,0 +1,26 @@
+"""The Streamlit script run for each browser session: navigation and access."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from generation.logs import configure_logging
+
+configure_logging()
+st.set_page_config(
+    page_title="Trend Reports", page_icon=":material/insights:", layout="wide"
+)
+
+pages = [
+    st.Page(
+        "pages/dashboard.py",
+        title="Dashboard",
+        icon=":material/dashboard:",
+        default=True,
+    ),
+    st.Page("pages/explore.py", title="Explore", icon=":material/query_stats:"),
+    st.Page("pages/generate.py", title="Generate", icon=":material/edit_note:"),
+    st.Page("pages/history.py", title="History", icon=":material/history:"),
+    st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
+]
+st.navigation(pages).run()

@@ -1,0 +1,27 @@
+"""The settings in effect, read from the environment and .streamlit/secrets.toml."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from generation.config import get_settings
+from views.common import run_page
+
+
+def main() -> None:
+    st.title("Settings")
+    settings = get_settings()
+    st.markdown(f"Reports are written by **{settings.effective_writer}**.")
+    if settings.api_key is None:
+        st.info(
+            "No Gemini API key is set, so reports come from the offline data-brief "
+            "writer. Set GEMINI_API_KEY in the environment or in .streamlit/secrets.toml "
+            "to write them with Gemini."
+        )
+    st.dataframe(settings.describe(), hide_index=True, width="stretch")
+    st.caption(
+        "Change a setting in the environment or .streamlit/secrets.toml, then restart."
+    )
+
+
+run_page(main)

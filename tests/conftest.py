@@ -1,0 +1,55 @@
+"""Fixtures shared by every test: an isolated database and settings per test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from generation import config, db, jobs
+
+# Settings a developer's shell or secrets file could set; tests start without them.
+ISOLATED_VARIABLES = (
+    "GEMINI_API_KEY",
+    "GOOGLE_API_KEY",
+    "GEMINI_BASE_URL",
+    "GOOGLE_GEMINI_BASE_URL",
+    "GEMINI_MODEL",
+    "REPORT_WRITER",
+    "GOOGLE_TRENDS_BASE_URL",
+    "LOG_FILE",
+)
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = REPO_ROOT / "tests" / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def isolated_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[None]:
+    """Give each test its own SQLite file and no keys, secrets or runner."""
+    for name in ISOLATED_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'test.db'}")
+    monkeypatch.setattr(config, "SECRETS_FILE", tmp_path / "no-secrets.toml")
+    config.get_settings.cache_clear()
+    yield
+    if jobs._runner is not None:
+        jobs._runner.shutdown(wait=True)
+        jobs._runner = None
+    config.get_settings.cache_clear()
+    for engine in db._engines.values():
+        engine.dispose()
+    db._engines.clear()
+
+
+@pytest.fixture
+def engine():
+    return db.init_db(db.get_engine())
+
+
+@pytest.fixture
+def runner(engine) -> jobs.JobRunner:
+    return jobs.get_runner()

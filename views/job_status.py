@@ -1,0 +1,125 @@
+"""The live status of one job: a fragment that refreshes until the job ends."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from generation.models import GenerationJob, JobStatus
+from generation.queries import get_job, job_events, queue_state
+from views.common import runner, sentences_for_errors
+
+REFRESH_SECONDS = 1.0
+STATUS_ICONS = {
+    JobStatus.QUEUED: ":material/schedule:",
+    JobStatus.RUNNING: ":material/progress_activity:",
+    JobStatus.SUCCEEDED: ":material/check_circle:",
+    JobStatus.FAILED: ":material/error:",
+    JobStatus.CANCELLED: ":material/cancel:",
+    JobStatus.INTERRUPTED: ":material/report:",
+}
+
+
+def show_job_status(job_id: int) -> None:
+    """Show the job; while it is active, refresh every second on its own."""
+    job = get_job(job_id)
+    every = None if job.status.is_final else REFRESH_SECONDS
+    st.fragment(run_every=every)(_status_body)(job_id, job.status)
+
+
+def _status_body(job_id: int, status_when_drawn: JobStatus) -> None:
+    with sentences_for_errors():
+        job = get_job(job_id)
+        if job.status != status_when_drawn and job.status.is_final:
+            # Redraw the whole page once, so the refresh stops and the
+            # final actions appear.
+            st.rerun(scope="app")
+        _draw(job)
+
+
+def _draw(job: GenerationJob) -> None:
+    icon = STATUS_ICONS.get(job.status, ":material/info:")
+    with st.container(border=True):
+        head, actions = st.columns([4, 1])
+        head.markdown(f"#### {icon} Job {job.id}: {job.status.value}")
+        head.caption(_describe_inputs(job))
+        _draw_actions(job, actions)
+        if job.status == JobStatus.QUEUED:
+            queue = queue_state(job.id)
+            where = (
+                f"number {queue.position} in the queue" if queue.position else "queued"
+            )
+            st.info(
+                f"Waiting for a free worker: this job is {where}. "
+                f"{queue.running} job(s) running now on {runner().workers} worker(s).",
+                icon=":material/hourglass_top:",
+            )
+        if not job.status.is_final or job.status == JobStatus.SUCCEEDED:
+            st.progress(
+                job.progress / 100, text=f"{job.progress}% · {job.stage or 'waiting'}"
+            )
+        if job.status == JobStatus.SUCCEEDED and job.report_id:
+            st.success(job.message, icon=":material/check_circle:")
+            st.page_link(
+                "pages/history.py",
+                label=f"Read report {job.report_id}",
+                icon=":material/article:",
+                query_params={"report": str(job.report_id)},
+            )
+        elif job.status in (JobStatus.FAILED, JobStatus.INTERRUPTED):
+            st.error(job.error or job.message, icon=":material/error:")
+        elif job.status == JobStatus.CANCELLED:
+            st.warning(job.message, icon=":material/cancel:")
+        else:
+            st.caption(job.message)
+        if job.partial_text:
+            label = (
+                "Text so far"
+                if not job.status.is_final
+                else "Text written before the job ended"
+            )
+            with st.expander(label, expanded=not job.status.is_final):
+                st.text(job.partial_text)
+        with st.expander("Stage log"):
+            rows = [
+                {
+                    "time (UTC)": event.at.strftime("%H:%M:%S"),
+                    "stage": event.stage,
+                    "progress": event.progress,
+                    "message": event.message,
+                }
+                for event in job_events(job.id)
+            ]
+            st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def _draw_actions(job: GenerationJob, column) -> None:
+    if not job.status.is_final:
+        if column.button(
+            "Cancel",
+            key=f"cancel-{job.id}",
+            icon=":material/stop_circle:",
+            disabled=job.cancel_requested,
+        ):
+            runner().cancel(job.id)
+            st.rerun(scope="app")
+        if job.cancel_requested:
+            column.caption("Cancelling…")
+    elif column.button(
+        "Retry",
+        key=f"retry-{job.id}",
+        icon=":material/replay:",
+        disabled=job.status == JobStatus.SUCCEEDED,
+    ):
+        submission = runner().retry(job.id)
+        st.query_params["job"] = str(submission.job_id)
+        st.rerun(scope="app")
+
+
+def _describe_inputs(job: GenerationJob) -> str:
+    parts = [f"Category: {job.category or 'All categories'}"]
+    if job.topics:
+        parts.append(f"Topics: {job.topics}")
+    parts.append(f"Writer: {job.writer}")
+    if job.retry_of:
+        parts.append(f"Retry of job {job.retry_of}")
+    return " · ".join(parts)
