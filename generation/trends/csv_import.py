@@ -20,7 +20,7 @@ headers, lone section lines) rather than by English words.
 Files re-saved by a spreadsheet program are read too: semicolon or tab
 separators, quoted cells, trailing empty columns, other date formats, UTF-16
 or Windows-1252 text. Anything else raises ``TrendsFileError`` with one
-sentence that says what is wrong and what to do.
+sentence that states what is wrong and what to do.
 """
 
 from __future__ import annotations
@@ -46,13 +46,13 @@ MAX_TERMS = 5
 # A Trends export has at most six columns, so a line with far more separators
 # is not one. Checked on the raw text, before the CSV reader builds the cells.
 MAX_RAW_COLUMNS = 64
-# The longest real exports have a few hundred rows (daily data for 270 days,
-# weekly for five years, one row per country), so this leaves a wide margin.
+# Real exports have a few hundred rows (daily data for up to 270 days, weekly
+# for five years, one row per country), so this leaves a wide margin.
 MAX_DATA_ROWS = 50_000
 # Share of control characters above which decoded text counts as binary.
 MAX_CONTROL_CHARACTER_SHARE = 0.01
 
-_DO_EXPORT_AGAIN = (
+_DOWNLOAD_AGAIN_HINT = (
     "download the CSV again with the download button of a Google Trends chart"
 )
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -88,6 +88,8 @@ _DATE_FORMATS = (
 # First-column names that the website writes in some interface languages.
 # Structure alone identifies a file, so these only name the resolution of a
 # region file and the granularity of a one-row time series.
+# NOTE: only the English and French names were seen in real exports. The
+# others are the usual translations and may differ from the website's.
 _TIME_COLUMN_GRANULARITY = {
     "time": "",
     "zeit": "",
@@ -184,7 +186,7 @@ def parse_trends_csv(content: bytes, filename: str = "") -> TrendsData:
 
 
 class _ExportReader:
-    """Read one export; keeps the file name for the error messages."""
+    """Reader of one export, which keeps the file name for error messages."""
 
     def __init__(self, filename: str) -> None:
         self.filename = filename
@@ -213,13 +215,13 @@ class _ExportReader:
             data = self.read_related(rows)
         elif header is None:
             raise self.fail(
-                f"has no header line, so {_DO_EXPORT_AGAIN} and upload it unchanged."
+                f"has no header line, so {_DOWNLOAD_AGAIN_HINT} and upload it unchanged."
             )
         else:
             raise self.fail(
                 "does not look like a Google Trends export, because no line reads "
                 "like 'Week,pizza: (Worldwide)', 'Region,pizza: (...)' or a TOP "
-                f"and RISING list, so {_DO_EXPORT_AGAIN}."
+                f"and RISING list, so {_DOWNLOAD_AGAIN_HINT}."
             )
         data.category = category
         data.source = "file"
@@ -235,7 +237,9 @@ class _ExportReader:
 
     def decode(self, content: bytes) -> str:
         if not content.strip():
-            raise self.fail(f"is empty, so {_DO_EXPORT_AGAIN} and upload that file.")
+            raise self.fail(
+                f"is empty, so {_DOWNLOAD_AGAIN_HINT} and upload that file."
+            )
         if len(content) > MAX_UPLOAD_BYTES:
             size = len(content) / 1024 / 1024
             raise self.fail(
@@ -270,8 +274,8 @@ class _ExportReader:
             return content.decode("utf-8")
         except UnicodeDecodeError as error:
             if error.reason == "unexpected end of data":
-                # The last character was cut in half; the row check below
-                # reports the cut line if it is incomplete.
+                # The last character was cut in half, so decode up to it. The
+                # row check below then reports the cut line if it is incomplete.
                 return content[: error.start].decode("utf-8")
         try:
             # Spreadsheet programs on Windows save CSV in Windows-1252.
@@ -285,7 +289,9 @@ class _ExportReader:
 
     def check_text(self, text: str) -> None:
         if not text.strip():
-            raise self.fail(f"is empty, so {_DO_EXPORT_AGAIN} and upload that file.")
+            raise self.fail(
+                f"is empty, so {_DOWNLOAD_AGAIN_HINT} and upload that file."
+            )
         start = text.lstrip()[:1024].casefold()
         if start.startswith(("<!doctype html", "<html", "<head", "<body")) or (
             start.startswith("<") and "<html" in start
@@ -297,12 +303,12 @@ class _ExportReader:
         if start.startswith(("<?xml", "<rss")):
             raise self.fail(
                 "is an XML document, such as the Trending now RSS feed, not a CSV "
-                f"file, so {_DO_EXPORT_AGAIN}."
+                f"file, so {_DOWNLOAD_AGAIN_HINT}."
             )
         if start.startswith(")]}'"):
             raise self.fail(
                 "is a raw response of the Google Trends API, not a CSV export, so "
-                f"{_DO_EXPORT_AGAIN}."
+                f"{_DOWNLOAD_AGAIN_HINT}."
             )
         control = sum(
             1
@@ -328,7 +334,7 @@ class _ExportReader:
                     number,
                     f"has {width} columns, but a Google Trends export has at most "
                     f"{MAX_TERMS + 1} (a date or region column and up to "
-                    f"{MAX_TERMS} terms), so {_DO_EXPORT_AGAIN} and upload it "
+                    f"{MAX_TERMS} terms), so {_DOWNLOAD_AGAIN_HINT} and upload it "
                     "unchanged.",
                 )
         rows: list[_Row] = []
@@ -344,32 +350,34 @@ class _ExportReader:
         except csv.Error as error:
             raise self.fail_at(
                 reader.line_num,
-                f"is not valid CSV ({error}), so {_DO_EXPORT_AGAIN}.",
+                f"is not valid CSV ({error}), so {_DOWNLOAD_AGAIN_HINT}.",
             ) from error
         if not rows:
-            raise self.fail(f"is empty, so {_DO_EXPORT_AGAIN} and upload that file.")
+            raise self.fail(
+                f"is empty, so {_DOWNLOAD_AGAIN_HINT} and upload that file."
+            )
         if len(rows) == 1:
             raise self.fail(
                 f"has only one line ('{_shorten(rows[0].cells)}'), but a Google "
                 "Trends export has a header line and at least one data row, so "
-                f"{_DO_EXPORT_AGAIN}."
+                f"{_DOWNLOAD_AGAIN_HINT}."
             )
         if len(rows) > MAX_DATA_ROWS:
             raise self.fail(
                 f"has {len(rows)} lines, far more than any Google Trends export, "
-                f"so {_DO_EXPORT_AGAIN}."
+                f"so {_DOWNLOAD_AGAIN_HINT}."
             )
         return rows
 
     def read_preamble(self, rows: list[_Row]) -> tuple[str, int]:
         """Return the category and the index of the first multi-cell row.
 
-        The lines before it hold one cell each: the category, and for
+        The lines before it contain one cell each: the category, and for
         related lists the term line and the first section name.
         """
         category = ""
         position = 0
-        while position < len(rows) and rows[position].raw_width == 1:
+        while position < len(rows) and len(rows[position].cells) == 1:
             text = rows[position].cells[0]
             if not category and _is_category_line(text):
                 category = re.split(r"\s*[:\uff1a]\s*", text, maxsplit=1)[1]
@@ -393,6 +401,32 @@ class _ExportReader:
                 "Google Trends shows data for it."
             )
         columns = self.read_columns(header)
+        labels, values, share = self.read_values(columns, data_rows)
+        terms = [column.term for column in columns]
+
+        dates = self.parse_dates(labels, data_rows)
+        if dates is not None:
+            self.kind = "interest over time"
+            return self.build_time_series(header, columns, terms, dates, values)
+
+        self.kind = "interest by region"
+        region_index = pd.Index(labels, dtype=str, name="region")
+        frame = pd.DataFrame(values, index=region_index, columns=terms, dtype=float)
+        frame = frame[frame.index != ""]
+        resolution = _REGION_COLUMN_RESOLUTION.get(header.cells[0].casefold(), "")
+        return TrendsData(
+            terms=terms,
+            interest_by_region=frame,
+            geo=_common_text(column.geo for column in columns),
+            region_resolution=resolution,
+            region_values="share" if share else "index",
+            timeframe=_common_text(column.timeframe for column in columns),
+        )
+
+    def read_values(
+        self, columns: list[_Column], data_rows: list[_Row]
+    ) -> tuple[list[str], list[list[float]], bool]:
+        """Return the first-column labels, the values, and whether any was a share."""
         width = len(columns) + 1
         labels: list[str] = []
         values: list[list[float]] = []
@@ -402,13 +436,13 @@ class _ExportReader:
                 raise self.fail_at(
                     row.line,
                     f"has {row.raw_width} of the header's {width} columns, which "
-                    f"means the file was cut short, so {_DO_EXPORT_AGAIN}.",
+                    f"means the file was cut short, so {_DOWNLOAD_AGAIN_HINT}.",
                 )
             if len(row.cells) > width:
                 raise self.fail_at(
                     row.line,
                     f"has {len(row.cells)} values but the header names {width} "
-                    f"columns, so {_DO_EXPORT_AGAIN} and upload it unchanged.",
+                    f"columns, so {_DOWNLOAD_AGAIN_HINT} and upload it unchanged.",
                 )
             cells = row.cells + [""] * (width - len(row.cells))
             labels.append(cells[0])
@@ -418,25 +452,7 @@ class _ExportReader:
                 share = share or is_share
                 parsed.append(value)
             values.append(parsed)
-        terms = [column.term for column in columns]
-        dates = self.parse_dates(labels, data_rows)
-        if dates is not None:
-            self.kind = "interest over time"
-            return self.build_time_series(header, columns, terms, dates, values)
-        self.kind = "interest by region"
-        region_index = pd.Index(labels, dtype=str, name="region")
-        frame = pd.DataFrame(values, index=region_index, columns=terms, dtype=float)
-        frame = frame[frame.index != ""]
-        return TrendsData(
-            terms=terms,
-            interest_by_region=frame,
-            geo=_common_text(column.geo for column in columns),
-            region_resolution=_REGION_COLUMN_RESOLUTION.get(
-                header.cells[0].casefold(), ""
-            ),
-            region_values="share" if share else "index",
-            timeframe=_common_text(column.timeframe for column in columns),
-        )
+        return labels, values, share
 
     def read_columns(self, header: _Row) -> list[_Column]:
         headers = header.cells[1:]
@@ -444,7 +460,7 @@ class _ExportReader:
             raise self.fail_at(
                 header.line,
                 f"names {len(headers)} terms, but Google Trends compares at most "
-                f"{MAX_TERMS}, so {_DO_EXPORT_AGAIN} and upload it unchanged.",
+                f"{MAX_TERMS}, so {_DOWNLOAD_AGAIN_HINT} and upload it unchanged.",
             )
         columns = []
         for position, text in enumerate(headers, start=2):
@@ -452,7 +468,7 @@ class _ExportReader:
                 raise self.fail_at(
                     header.line,
                     f"has no term name in column {position}, so "
-                    f"{_DO_EXPORT_AGAIN} and upload it unchanged.",
+                    f"{_DOWNLOAD_AGAIN_HINT} and upload it unchanged.",
                 )
             columns.append(_parse_column_header(text))
         names = [column.term for column in columns]
@@ -507,7 +523,7 @@ class _ExportReader:
             raise self.fail_at(
                 rows[0].line,
                 "starts a column of dates that do not share one date format, so "
-                f"{_DO_EXPORT_AGAIN} and upload it unchanged.",
+                f"{_DOWNLOAD_AGAIN_HINT} and upload it unchanged.",
             )
         position = next(
             index
@@ -518,7 +534,7 @@ class _ExportReader:
             rows[position].line,
             f"has the date '{labels[position]}' after '{labels[position - 1]}', but "
             "a Trends time series runs forward in time, so "
-            f"{_DO_EXPORT_AGAIN} and upload it unchanged.",
+            f"{_DOWNLOAD_AGAIN_HINT} and upload it unchanged.",
         )
 
     def build_time_series(
@@ -556,7 +572,7 @@ class _ExportReader:
         term, geo, timeframe = "", "", ""
         seen_category = False
         for row in rows:
-            if row.raw_width == 1:
+            if len(row.cells) == 1:
                 text = row.cells[0]
                 match = _TERM_HEADER.match(text)
                 if match:
@@ -571,20 +587,20 @@ class _ExportReader:
                 raise self.fail_at(
                     row.line,
                     "comes before any TOP or RISING line, which a related queries "
-                    f"export starts with, so {_DO_EXPORT_AGAIN}.",
+                    f"export starts with, so {_DOWNLOAD_AGAIN_HINT}.",
                 )
             if len(row.cells) > 2:
                 raise self.fail_at(
                     row.line,
                     f"has {len(row.cells)} values, but a related queries list has "
                     "a label and one value per line, so "
-                    f"{_DO_EXPORT_AGAIN} and upload it unchanged.",
+                    f"{_DOWNLOAD_AGAIN_HINT} and upload it unchanged.",
                 )
             if len(row.cells) < 2 or not row.cells[0]:
                 raise self.fail_at(
                     row.line,
                     "has a label or a value missing, so "
-                    f"{_DO_EXPORT_AGAIN} and upload it unchanged.",
+                    f"{_DOWNLOAD_AGAIN_HINT} and upload it unchanged.",
                 )
             sections[-1].rows.append(row)
         lists: dict[str, RelatedList] = {}
@@ -714,8 +730,8 @@ def _names_topics(filename: str) -> bool:
 def _is_rising_section(section: _RelatedSection) -> bool:
     if section.name.casefold() in _RISING_SECTION_NAMES:
         return True
-    # The section name is translated, so judge by the values: a rising list
-    # has "+150%" or "Breakout"; a top list has indexes from 0 to 100.
+    # The section name is translated, so judge by the values. A rising list
+    # has "+150%" or "Breakout", and a top list has indexes from 0 to 100.
     for row in section.rows:
         value = row.cells[1]
         if value.endswith("%") or not re.fullmatch(r"<?\d+(?:[.,]\d+)?", value):
@@ -729,7 +745,7 @@ def _shorten(cells: list[str], limit: int = 60) -> str:
 
 
 def describe_trends_data(data: TrendsData) -> str:
-    """Return one short sentence that says what ``data`` holds.
+    """Return one short sentence describing what ``data`` contains.
 
     For example "Interest over time for pizza and bagel, weekly, 2021-01-03
     to 2026-01-01, Worldwide".
@@ -829,10 +845,10 @@ def merge_trends_data(parts: list[TrendsData]) -> TrendsData:
     return TrendsData(
         terms=terms,
         interest_over_time=_join_columns(
-            [part.interest_over_time for part in series_parts]
+            [part.interest_over_time for part in series_parts], sort=True
         ),
         interest_by_region=_join_columns(
-            [part.interest_by_region for part in region_parts]
+            [part.interest_by_region for part in region_parts], sort=False
         ),
         related=related,
         granularity=main.granularity,
@@ -882,7 +898,7 @@ def _join_columns(
             )
         if new_columns:
             joined = pd.concat([joined, frame[new_columns]], axis=1, sort=False)
-    # Dates are sorted; regions keep the export's order, highest value first.
+    # Dates are sorted, but regions keep the export's order (highest value first).
     return joined.sort_index() if sort else joined
 
 
