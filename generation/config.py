@@ -172,6 +172,20 @@ class Settings(BaseSettings):
         description="A running job whose heartbeat is older than this is "
         "marked interrupted on start-up.",
     )
+    api_rate_limit: int = Field(
+        120,
+        alias="API_RATE_LIMIT",
+        ge=1,
+        description="Requests per minute that one HTTP API token may make; a "
+        "burst of this size is allowed, then the rate. Counted per process.",
+    )
+    api_max_body_bytes: int = Field(
+        2 * 1024 * 1024,
+        alias="API_MAX_BODY_BYTES",
+        ge=1024,
+        description="Largest HTTP API request body in bytes, uploads included; "
+        "a larger body is rejected with 413 before it is read.",
+    )
     log_file: str = Field(
         "",
         alias="LOG_FILE",
