@@ -31,7 +31,6 @@ import io
 import logging
 import math
 import re
-import unicodedata
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -46,9 +45,10 @@ MAX_TERMS = 5
 # A Trends export has at most six columns, so a line with far more separators
 # is not one. Checked on the raw text, before the CSV reader builds the cells.
 MAX_RAW_COLUMNS = 64
-# Real exports have a few hundred rows (daily data for up to 270 days, weekly
-# for five years, one row per country), so this leaves a wide margin.
-MAX_DATA_ROWS = 50_000
+# Real exports have a few hundred lines (daily data for up to 270 days, weekly
+# for five years, one row per country), so this leaves a wide margin. Checked
+# before the CSV reader runs, which takes seconds on millions of lines.
+MAX_LINES = 50_000
 # Share of control characters above which decoded text counts as binary.
 MAX_CONTROL_CHARACTER_SHARE = 0.01
 
@@ -64,6 +64,8 @@ _BYTE_ORDER_MARKS = (
     (codecs.BOM_UTF16_BE, "utf-16-be", "UTF-16"),
 )
 _DELIMITERS = (",", ";", "\t")
+# Unicode category Cc except tab, line feed and carriage return.
+_CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 # "pizza: (Worldwide)", "ozempic: (9/15/24 - 9/15/25, United States)". The
 # greedy term part splits at the last ": (" so a term may contain a colon.
@@ -310,11 +312,7 @@ class _ExportReader:
                 "is a raw response of the Google Trends API, not a CSV export, so "
                 f"{_DOWNLOAD_AGAIN_HINT}."
             )
-        control = sum(
-            1
-            for character in text
-            if character not in "\t\r\n" and unicodedata.category(character) == "Cc"
-        )
+        control = len(_CONTROL_CHARACTERS.findall(text))
         if control > len(text) * MAX_CONTROL_CHARACTER_SHARE:
             raise self.fail(
                 "is a binary file, not CSV text, so upload the CSV that the "
@@ -326,6 +324,11 @@ class _ExportReader:
     def split_rows(self, text: str) -> list[_Row]:
         text = text.lstrip("\ufeff")
         lines = text.splitlines()
+        if len(lines) > MAX_LINES:
+            raise self.fail(
+                f"has {len(lines)} lines, far more than any Google Trends export, "
+                f"so {_DOWNLOAD_AGAIN_HINT}."
+            )
         self.delimiter = _choose_delimiter(lines)
         for number, line in enumerate(lines, start=1):
             width = line.count(self.delimiter) + 1
@@ -361,11 +364,6 @@ class _ExportReader:
                 f"has only one line ('{_shorten(rows[0].cells)}'), but a Google "
                 "Trends export has a header line and at least one data row, so "
                 f"{_DOWNLOAD_AGAIN_HINT}."
-            )
-        if len(rows) > MAX_DATA_ROWS:
-            raise self.fail(
-                f"has {len(rows)} lines, far more than any Google Trends export, "
-                f"so {_DOWNLOAD_AGAIN_HINT}."
             )
         return rows
 
@@ -413,6 +411,12 @@ class _ExportReader:
         region_index = pd.Index(labels, dtype=str, name="region")
         frame = pd.DataFrame(values, index=region_index, columns=terms, dtype=float)
         frame = frame[frame.index != ""]
+        repeated = frame.index[frame.index.duplicated()]
+        if len(repeated):
+            raise self.fail(
+                f"lists the region '{repeated[0]}' twice, so "
+                f"{_DOWNLOAD_AGAIN_HINT} and upload it unchanged."
+            )
         resolution = _REGION_COLUMN_RESOLUTION.get(header.cells[0].casefold(), "")
         return TrendsData(
             terms=terms,
@@ -504,8 +508,16 @@ class _ExportReader:
     def parse_dates(
         self, labels: list[str], rows: list[_Row]
     ) -> pd.DatetimeIndex | None:
-        if not all(_DATE_LIKE.match(label) for label in labels):
+        matches = [bool(_DATE_LIKE.match(label)) for label in labels]
+        if not matches[0]:
             return None
+        if not all(matches):
+            position = matches.index(False)
+            raise self.fail_at(
+                rows[position].line,
+                f"has '{labels[position]}' where a date is expected, so "
+                f"{_DOWNLOAD_AGAIN_HINT} and upload it unchanged.",
+            )
         unordered: pd.DatetimeIndex | None = None
         for date_format in _DATE_FORMATS:
             try:

@@ -204,6 +204,28 @@ def test_more_than_five_terms():
     assert "names 7 terms, but Google Trends compares at most 5" in message
 
 
+def test_too_many_lines():
+    content = b"Week,pizza: (Worldwide)\n" + b"\n" * 60_000
+
+    assert "has 60001 lines, far more than any Google Trends export" in rejection(
+        content
+    )
+
+
+def test_missing_date_in_series(read_export):
+    content = read_export(WEEKLY).replace(b"2021-01-03,3,0,0", b",3,0,0")
+
+    assert "Line 10 of 'upload.csv' has '' where a date is expected" in rejection(
+        content
+    )
+
+
+def test_region_listed_twice(read_export):
+    content = read_export(REGIONS).replace(b"Louisiana,", b"West Virginia,")
+
+    assert "lists the region 'West Virginia' twice" in rejection(content)
+
+
 def test_only_one_line():
     message = rejection(b"Week,pizza: (Worldwide)\n")
 
