@@ -14,6 +14,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -58,6 +59,36 @@ UNEXPECTED_ERROR = (
     "The job stopped on an unexpected error ({kind}). It has been logged with "
     "the job id; retry the job, and if it fails again, report the job id."
 )
+
+# Called with (job id, final status) in the thread that ended the job, after
+# the status is committed; webhooks use this. Listeners must return quickly.
+JobListener = Callable[[int, JobStatus], None]
+_job_listeners: list[JobListener] = []
+_job_listeners_lock = threading.Lock()
+
+
+def add_job_listener(listener: JobListener) -> None:
+    """Call ``listener(job_id, status)`` whenever a job of this process ends."""
+    with _job_listeners_lock:
+        if listener not in _job_listeners:
+            _job_listeners.append(listener)
+
+
+def remove_job_listener(listener: JobListener) -> None:
+    with _job_listeners_lock:
+        if listener in _job_listeners:
+            _job_listeners.remove(listener)
+
+
+def notify_job_listeners(job_id: int, status: JobStatus) -> None:
+    """Call each listener; an exception is logged and never reaches the job."""
+    with _job_listeners_lock:
+        listeners = list(_job_listeners)
+    for listener in listeners:
+        try:
+            listener(job_id, status)
+        except Exception:  # a listener must not break the job that ended
+            logger.exception("Job listener %r failed for job %s", listener, job_id)
 
 
 def worker_id() -> str:
@@ -217,11 +248,14 @@ class JobRunner:
             if job.status in FINAL_STATUSES:
                 return False
             job.cancel_requested = True
-            if job.status == JobStatus.QUEUED:
+            cancelled_now = job.status == JobStatus.QUEUED
+            if cancelled_now:
                 self._finish(
                     session, job, JobStatus.CANCELLED, "Cancelled before it started."
                 )
         logger.info("Job %s: cancel requested", job_id)
+        if cancelled_now:
+            notify_job_listeners(job_id, JobStatus.CANCELLED)
         return True
 
     def wait(
@@ -405,6 +439,7 @@ class JobRunner:
             job.stage = "done"
         self._add_event(job_id, "done", 100, f"Report {report.id} ready.")
         logger.info("Job %s succeeded: report %s", job_id, report.id)
+        notify_job_listeners(job_id, JobStatus.SUCCEEDED)
 
     def _end(
         self,
@@ -425,6 +460,7 @@ class JobRunner:
             self._finish(session, job, status, message)
         self._add_event(job_id, str(status), job.progress, message)
         logger.info("Job %s %s: %s", job_id, status, message)
+        notify_job_listeners(job_id, status)
 
     @staticmethod
     def _finish(session, job: GenerationJob, status: JobStatus, message: str) -> None:
