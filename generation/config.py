@@ -186,6 +186,50 @@ class Settings(BaseSettings):
         description="Largest HTTP API request body in bytes, uploads included; "
         "a larger body is rejected with 413 before it is read.",
     )
+    app_base_url: str = Field(
+        "http://localhost:8501",
+        alias="APP_BASE_URL",
+        description="Address where analysts open the app; webhook payloads "
+        "link to reports under it.",
+    )
+    scheduler_interval_seconds: float = Field(
+        30.0,
+        alias="SCHEDULER_INTERVAL_SECONDS",
+        ge=1,
+        le=3600,
+        description="How often the app looks for due scheduled runs and "
+        "watchlist checks, in seconds.",
+    )
+    webhook_allow_private: bool = Field(
+        False,
+        alias="WEBHOOK_ALLOW_PRIVATE",
+        description="Let webhooks reach private, loopback and link-local "
+        "addresses (for a receiver on this machine or network only).",
+    )
+    webhook_timeout_seconds: float = Field(
+        10.0,
+        alias="WEBHOOK_TIMEOUT_SECONDS",
+        gt=0,
+        le=60,
+        description="Seconds to wait for a webhook endpoint to connect and "
+        "answer one delivery.",
+    )
+    webhook_retry_seconds: float = Field(
+        30.0,
+        alias="WEBHOOK_RETRY_SECONDS",
+        ge=0,
+        le=3600,
+        description="Wait before retrying a failed webhook delivery, in "
+        "seconds; each later wait doubles.",
+    )
+    webhook_max_attempts: int = Field(
+        6,
+        alias="WEBHOOK_MAX_ATTEMPTS",
+        ge=1,
+        le=10,
+        description="Attempts per webhook delivery, the first included (6 "
+        "with a 30-second retry gives up after about 15 minutes).",
+    )
     log_file: str = Field(
         "",
         alias="LOG_FILE",
