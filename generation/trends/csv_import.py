@@ -211,14 +211,10 @@ class _ExportReader:
         header = rows[position] if position < len(rows) else None
         if header is not None and self.is_table_header(header, rows[position + 1 :]):
             data = self.read_table(header, rows[position + 1 :])
-        elif position > 0 and any(
+        elif header is not None and any(
             not _is_category_line(row.cells[0]) for row in rows[:position]
         ):
             data = self.read_related(rows)
-        elif header is None:
-            raise self.fail(
-                f"has no header line, so {_DOWNLOAD_AGAIN_HINT} and upload it unchanged."
-            )
         else:
             raise self.fail(
                 "does not look like a Google Trends export, because no line reads "
@@ -608,10 +604,10 @@ class _ExportReader:
                     "a label and one value per line, so "
                     f"{_DOWNLOAD_AGAIN_HINT} and upload it unchanged.",
                 )
-            if len(row.cells) < 2 or not row.cells[0]:
+            if not row.cells[0]:
                 raise self.fail_at(
                     row.line,
-                    "has a label or a value missing, so "
+                    "has a value but no query or topic label, so "
                     f"{_DOWNLOAD_AGAIN_HINT} and upload it unchanged.",
                 )
             sections[-1].rows.append(row)
@@ -624,11 +620,6 @@ class _ExportReader:
                 related.rising.extend(self.parse_rising(row) for row in section.rows)
             else:
                 related.top.extend(self.parse_top(row) for row in section.rows)
-        if not any(related.top or related.rising for related in lists.values()):
-            raise self.fail(
-                "has TOP and RISING headings but no rows under them, so export "
-                "the list again once Google Trends shows data for it."
-            )
         return TrendsData(
             terms=[name for name in lists if name],
             related=list(lists.values()),
@@ -647,11 +638,10 @@ class _ExportReader:
         if match:
             digits = re.sub(r"\D", "", match["digits"])
             return RelatedItem(label=label, value=float(digits), display=display)
-        try:
+        if re.fullmatch(r"\d+(?:\.\d+)?", display):
             return RelatedItem(label=label, value=float(display), display=display)
-        except ValueError:
-            # "Breakout", or its translation ("급등"): an increase above 5000 %.
-            return RelatedItem(label=label, value=None, display=display, breakout=True)
+        # "Breakout", or its translation ("급등"): an increase above 5000 %.
+        return RelatedItem(label=label, value=None, display=display, breakout=True)
 
 
 def _decode_utf16_without_mark(content: bytes) -> str | None:

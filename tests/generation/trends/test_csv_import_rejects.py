@@ -238,6 +238,17 @@ def test_header_without_data_rows():
     assert "has a header but no data rows" in rejection(content)
 
 
+@pytest.mark.parametrize(
+    "content",
+    [
+        b"Plain text notes\nabout pizza searches\n",
+        b"Category: All categories\nNotes: none\n",
+    ],
+)
+def test_text_without_table(content):
+    assert "does not look like a Google Trends export" in rejection(content)
+
+
 def test_csv_that_is_not_a_trends_export():
     content = b"name,age,city\nAda,36,London\nAlan,41,Wilmslow\n"
 
@@ -294,6 +305,14 @@ def test_related_rows_before_section_heading(read_export):
     content = read_export(RELATED).replace(b"\nTOP\n", b"\n")
 
     assert "comes before any TOP or RISING line" in rejection(content)
+
+
+def test_related_row_without_label(read_export):
+    content = read_export(RELATED).replace(b"wegovy,45", b",45")
+
+    assert "Line 10 of 'upload.csv' has a value but no query or topic label" in (
+        rejection(content)
+    )
 
 
 def test_spreadsheet_resave_semicolons_and_day_first_dates(read_export):
