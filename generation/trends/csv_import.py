@@ -838,7 +838,8 @@ def merge_trends_data(parts: list[TrendsData]) -> TrendsData:
     for part in parts:
         for item in part.related:
             if not any(
-                kept.term == item.term and kept.kind == item.kind for kept in related
+                existing.term == item.term and existing.kind == item.kind
+                for existing in related
             ):
                 related.append(item)
     main = series_parts[0] if series_parts else parts[0]
@@ -886,11 +887,11 @@ def _join_words(words: list[str]) -> str:
 def _join_columns(
     frames: list[pd.DataFrame | None], *, sort: bool
 ) -> pd.DataFrame | None:
-    kept = [frame for frame in frames if frame is not None]
-    if not kept:
+    present = [frame for frame in frames if frame is not None]
+    if not present:
         return None
-    joined = kept[0]
-    for frame in kept[1:]:
+    joined = present[0]
+    for frame in present[1:]:
         new_columns = [
             column for column in frame.columns if column not in joined.columns
         ]
