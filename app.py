@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 
 import streamlit as st
 
+from generation.api import api_routes
 from generation.logs import configure_logging
 
 
@@ -24,4 +25,6 @@ async def lifespan(_app):
     yield
 
 
-app = st.App("navigation.py", lifespan=lifespan)
+# The HTTP API is served under /api by the same server and shares the job
+# runner with the pages; building it starts no threads and imports no UI.
+app = st.App("navigation.py", lifespan=lifespan, routes=api_routes())
