@@ -61,16 +61,39 @@ def _configure_import(parser: argparse.ArgumentParser) -> None:
 
 @command("import", "import Google Trends CSV exports as one dataset", _configure_import)
 def run_import(args: argparse.Namespace) -> int:
+    from generation.trends.csv_import import describe_trends_data
+
+    dataset_id, parts = _import_files(args.paths, args.name)
+    if args.json:
+        _print_json(
+            {
+                "dataset_id": dataset_id,
+                "files": [
+                    {
+                        "path": str(path),
+                        "terms": data.terms,
+                        "rows": _row_count(data),
+                        "description": describe_trends_data(data),
+                    }
+                    for path, data in zip(args.paths, parts, strict=True)
+                ],
+            }
+        )
+        return 0
+    for path, data in zip(args.paths, parts, strict=True):
+        print(f"{path}: {describe_trends_data(data)}; {_row_count(data)} rows.")
+    print(f"Saved as dataset {dataset_id}.")
+    return 0
+
+
+def _import_files(paths: list[Path], name: str = "") -> tuple[int, list]:
+    """Parse each export, merge them, save one dataset; return its id and the parts."""
     from generation.datasets import save_dataset
     from generation.errors import TrendsFileError
-    from generation.trends.csv_import import (
-        describe_trends_data,
-        merge_trends_data,
-        parse_trends_csv,
-    )
+    from generation.trends.csv_import import merge_trends_data, parse_trends_csv
 
     parts = []
-    for path in args.paths:
+    for path in paths:
         try:
             content = path.read_bytes()
         except OSError as error:
@@ -82,12 +105,14 @@ def run_import(args: argparse.Namespace) -> int:
         except TrendsFileError as error:
             raise TrendsFileError(f"{path}: {error.message}") from None
     data = parts[0] if len(parts) == 1 else merge_trends_data(parts)
-    dataset_id = save_dataset(data, name=args.name)
-    if args.json:
-        _print_json({"dataset_id": dataset_id, "terms": data.terms})
-    else:
-        print(f"Dataset {dataset_id}: {describe_trends_data(data)}")
-    return 0
+    return save_dataset(data, name=name), parts
+
+
+def _row_count(data) -> int:
+    for frame in (data.interest_over_time, data.interest_by_region):
+        if frame is not None:
+            return len(frame)
+    return sum(len(related.top) + len(related.rising) for related in data.related)
 
 
 # generate -------------------------------------------------------------------
@@ -116,6 +141,11 @@ def _configure_generate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--length", default="standard")
     parser.add_argument("--language", default="English")
     parser.add_argument("--instructions", default="")
+    parser.add_argument(
+        "--wait",
+        action="store_true",
+        help="wait for the job to end (it always does: the job runs in this process)",
+    )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
@@ -125,8 +155,7 @@ def run_generate(args: argparse.Namespace) -> int:
 
     dataset_id = args.dataset
     if args.trends_csv:
-        imported = argparse.Namespace(paths=args.trends_csv, name="", json=True)
-        dataset_id = _import_quietly(imported)
+        dataset_id, _ = _import_files(args.trends_csv)
     request = {
         "category": args.category,
         "topics": args.topic,
@@ -161,15 +190,6 @@ def run_generate(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0 if job.report_id else EXIT_FAILED
-
-
-def _import_quietly(args: argparse.Namespace) -> int:
-    from generation.datasets import save_dataset
-    from generation.trends.csv_import import merge_trends_data, parse_trends_csv
-
-    parts = [parse_trends_csv(path.read_bytes(), path.name) for path in args.paths]
-    data = parts[0] if len(parts) == 1 else merge_trends_data(parts)
-    return save_dataset(data)
 
 
 # jobs and reports -------------------------------------------------------------
@@ -247,10 +267,9 @@ def _configure_recover(parser: argparse.ArgumentParser) -> None:
     "recover", "mark jobs left by a stopped process as interrupted", _configure_recover
 )
 def run_recover(args: argparse.Namespace) -> int:
-    from generation.db import init_db
     from generation.jobs import recover_interrupted_jobs
 
-    init_db()
+    # Start-up has already recovered; this run finds what the lease now allows.
     recovered = recover_interrupted_jobs()
     print(f"{len(recovered)} job(s) marked interrupted.")
     return 0
@@ -272,14 +291,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _prepare_database() -> None:
+    """Create missing tables and recover jobs a stopped process left behind."""
+    from generation.db import init_db
+    from generation.jobs import recover_interrupted_jobs
+
+    recover_interrupted_jobs(init_db())
+
+
 def main(argv: list[str] | None = None) -> int:
     configure_logging(logging.WARNING)
     args = build_parser().parse_args(argv)
     try:
+        _prepare_database()
         return args.run(args)
     except UserFacingError as error:
         print(f"error: {error.message}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        # The reader (for example ``head``) stopped reading; that is not an error.
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":
