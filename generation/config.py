@@ -180,7 +180,8 @@ class Settings(BaseSettings):
         "burst of this size is allowed, then the rate. Counted per process.",
     )
     api_max_body_bytes: int = Field(
-        2 * 1024 * 1024,
+        # The importer's 20 MiB file limit plus room for the multipart framing.
+        21 * 1024 * 1024,
         alias="API_MAX_BODY_BYTES",
         ge=1024,
         description="Largest HTTP API request body in bytes, uploads included; "
