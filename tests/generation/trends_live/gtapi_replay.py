@@ -1,0 +1,79 @@
+"""Helpers that serve real recorded Google Trends bodies from a local server."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from pytest_httpserver import HTTPServer
+from werkzeug import Request, Response
+
+GTAPI = Path(__file__).resolve().parents[2] / "fixtures" / "gtapi"
+# Port 9 (discard) is closed on this machine: connections are refused at once.
+CLOSED_LOCAL_URL = "http://127.0.0.1:9"
+NID_COOKIE = "local-replay-cookie"
+JSON_TYPE = "application/json; charset=utf-8"
+
+
+def recorded(name: str) -> bytes:
+    """Return the bytes of a recorded Google Trends body."""
+    return (GTAPI / name).read_bytes()
+
+
+def recorded_json(name: str) -> dict:
+    """Return a recorded body's JSON, without Google's )]}' prefix."""
+    text = recorded(name).decode()
+    return json.loads(text[text.index("{") :])
+
+
+def widget_token(explore_file: str, widget_id: str) -> str:
+    """Return the token a recorded explore answer hands out for one widget."""
+    widgets = recorded_json(explore_file)["widgets"]
+    return next(widget["token"] for widget in widgets if widget["id"] == widget_id)
+
+
+def query_param(request: Request, name: str) -> str:
+    """Return one query parameter of a request the server received."""
+    return parse_qs(urlsplit(request.url).query)[name][0]
+
+
+def request_json(request: Request, name: str = "req") -> dict:
+    """Return a JSON query parameter of a request the server received."""
+    return json.loads(query_param(request, name))
+
+
+def serve_recorded(
+    server: HTTPServer, path: str, name: str, *, method: str = "GET", **matchers
+) -> None:
+    """Answer ``path`` with a recorded body, as Google does (JSON content type)."""
+    server.expect_request(path, method=method, **matchers).respond_with_data(
+        recorded(name), content_type=JSON_TYPE
+    )
+
+
+def serve_explore(server: HTTPServer, name: str) -> None:
+    """Answer the explore request (widget tokens) with a recorded body."""
+    serve_recorded(server, "/trends/api/explore", name, method="POST")
+
+
+def received(server: HTTPServer, path: str) -> list[Request]:
+    """Return the requests the server received for ``path``."""
+    return [request for request, _response in server.log if request.path == path]
+
+
+def serve_by_token(server: HTTPServer, path: str, bodies: dict[str, str]) -> None:
+    """Answer ``path`` with the recorded body named for the request's token.
+
+    Related queries and related topics share one endpoint; Google tells them
+    apart by the widget token, and so does this handler. An unknown token
+    gets HTTP 400, as Google answers a token it did not hand out.
+    """
+
+    def answer(request: Request) -> Response:
+        name = bodies.get(request.args.get("token", ""))
+        if name is None:
+            return Response("unknown token", status=400)
+        return Response(recorded(name), content_type=JSON_TYPE)
+
+    server.expect_request(path).respond_with_handler(answer)
