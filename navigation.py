@@ -5,11 +5,14 @@ from __future__ import annotations
 import streamlit as st
 
 from generation.logs import configure_logging
+from views.common import runner
 
 configure_logging()
 st.set_page_config(
     page_title="Trend Reports", page_icon=":material/insights:", layout="wide"
 )
+# Creating the runner prepares the database and recovers interrupted jobs.
+runner()
 
 pages = [
     st.Page(

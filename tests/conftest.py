@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import streamlit as st
 
 from generation import config, db, jobs
 
@@ -36,6 +37,7 @@ def isolated_settings(
     monkeypatch.setattr(config, "SECRETS_FILE", tmp_path / "no-secrets.toml")
     config.get_settings.cache_clear()
     yield
+    st.cache_resource.clear()
     if jobs._runner is not None:
         jobs._runner.shutdown(wait=True)
         jobs._runner = None

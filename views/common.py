@@ -19,7 +19,9 @@ UNEXPECTED_PAGE_ERROR = (
 )
 
 
+@st.cache_resource(show_spinner=False)
 def runner() -> JobRunner:
+    """This process's job runner; creating it prepares the database."""
     return get_runner()
 
 

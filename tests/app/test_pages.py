@@ -1,0 +1,125 @@
+"""Each page through Streamlit's AppTest: renders, and the form starts a real job."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import REPO_ROOT
+
+from generation.jobs import get_runner
+from generation.models import JobStatus
+from generation.queries import get_job, get_report
+
+PAGES = [
+    "pages/dashboard.py",
+    "pages/explore.py",
+    "pages/generate.py",
+    "pages/history.py",
+    "pages/settings.py",
+]
+TIMEOUT = 60
+
+
+def open_page(path: str, **query_params: str) -> AppTest:
+    app = AppTest.from_file(str(REPO_ROOT / "navigation.py"), default_timeout=TIMEOUT)
+    for name, value in query_params.items():
+        app.query_params[name] = value
+    app.run()
+    app.switch_page(path)
+    app.run()
+    return app
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_each_page_renders_without_an_exception(path):
+    app = open_page(path)
+    assert not app.exception
+    assert not app.error, [element.value for element in app.error]
+    assert app.title[0].value
+
+
+def test_the_form_starts_a_job_that_ends_with_a_report():
+    app = open_page("pages/generate.py")
+    topics = app.multiselect[1]
+    assert topics.label == "Topics"
+    assert topics.value == ["ozempic", "monjauro", "wegovy"]
+    topics.set_value(["ozempic", "wegovy"])
+    app.selectbox[0].set_value("Health")
+    app.get("form_submit_button")[0].click()
+    app.run()
+
+    assert not app.exception
+    job_id = int(app.query_params["job"])
+    job = get_runner().wait(job_id, timeout=TIMEOUT)
+    assert job.status == JobStatus.SUCCEEDED
+    assert job.topics == "ozempic, wegovy"
+    assert job.category == "Health"
+    report = get_report(job.report_id)
+    assert "ozempic" in report.title and "wegovy" in report.title
+
+    app.run()
+    assert any("Report ready" in element.value for element in app.success)
+
+
+def test_the_same_form_sent_twice_gives_one_job():
+    app = open_page("pages/generate.py")
+    app.get("form_submit_button")[0].click()
+    app.run()
+    first = app.query_params["job"]
+    app.get("form_submit_button")[0].click()
+    app.run()
+    assert app.query_params["job"] == first
+    assert [toast.value for toast in app.toast] == [
+        f"The same request was sent moments ago; showing job {first}."
+    ]
+
+
+def test_explore_takes_picked_topics_to_the_form():
+    app = open_page("pages/explore.py")
+    assert not app.exception
+    assert "ozempic, monjauro and wegovy, weekly, 2020-11-22 to 2025-11-23" in (
+        app.caption[1].value
+    )
+    picked = app.multiselect(key="explore-picked-topics")
+    picked.set_value(["monjauro"])
+    app.button[0].click()
+    app.run()
+    assert not app.exception
+    assert any("Data picked on Explore" in info.value for info in app.info)
+    assert app.multiselect[0].value == ["monjauro"]
+
+
+def test_history_opens_a_report_and_a_job_from_the_url():
+    runner = get_runner()
+    job = runner.wait(
+        runner.submit({"samples": ["weight-loss-drugs-us"]}).job_id, timeout=TIMEOUT
+    )
+    report = get_report(job.report_id)
+
+    app = open_page("pages/history.py", report=str(job.report_id))
+    assert not app.exception
+    assert app.title[0].value.replace("\\", "") == report.title
+    assert any("2024-05-12" in element.value for element in app.markdown)
+
+    app = open_page("pages/history.py", job=str(job.id))
+    assert not app.exception
+    assert app.title[0].value == f"Job {job.id}"
+    assert get_job(job.id).status == JobStatus.SUCCEEDED
+
+
+@pytest.mark.parametrize(
+    ("query", "sentence"),
+    [
+        ({"job": "abc"}, "'abc' is not a job id"),
+        ({"job": "-3"}, "'-3' is not a job id"),
+        ({"job": "1 OR 1=1"}, "'1 OR 1=1' is not a job id"),
+        ({"job": "99999"}, "There is no job 99999"),
+        ({"report": "4242"}, "There is no report 4242"),
+    ],
+)
+def test_bad_ids_in_the_url_get_a_sentence(query, sentence):
+    app = open_page("pages/history.py", **query)
+    assert not app.exception
+    messages = [element.value for element in [*app.warning, *app.error]]
+    assert any(sentence in message for message in messages), messages
