@@ -68,7 +68,18 @@ class MissingApiKey(UserFacingError):
 
 
 class WriterFailed(UserFacingError):
-    """The writer stopped; the message says why and what to do."""
+    """The writer stopped; the message says why and what to do.
+
+    ``partial_text`` is the report text written before the failure, kept on
+    the job so the analyst does not lose it.
+    """
+
+    def __init__(self, message: str, partial_text: str = "") -> None:
+        super().__init__(message, partial_text)
+        self.partial_text = partial_text
+
+    def __str__(self) -> str:
+        return self.message
 
 
 class NotFound(UserFacingError):
