@@ -10,8 +10,13 @@ from contextlib import asynccontextmanager
 
 import streamlit as st
 
-from generation.api import api_routes
+from generation.api.application import api_routes
 from generation.logs import configure_logging
+from views.access import ignore_pages_directory
+
+# Before any session: without it, a fresh server's first request for a page
+# could run that page's file directly, skipping the sign-in gate.
+ignore_pages_directory()
 
 
 @asynccontextmanager

@@ -43,6 +43,10 @@ class UnsupportedUpload(UserFacingError):
     """The upload is not multipart form data or not a CSV file (HTTP 415)."""
 
 
+class FileTooLarge(UserFacingError):
+    """An uploaded file is over the importer's size limit (HTTP 413)."""
+
+
 class BodyTooLarge(StarletteHTTPException):
     """The request body is over the size limit (HTTP 413)."""
 
@@ -63,6 +67,7 @@ STATUS_BY_ERROR: tuple[tuple[type[UserFacingError], int], ...] = (
     (InvalidToken, 401),
     (JobStateConflict, 409),
     (UnsupportedUpload, 415),
+    (FileTooLarge, 413),
     (InvalidRequest, 422),
     (NoTrendsData, 422),
     (MissingApiKey, 422),
@@ -131,7 +136,9 @@ def validation_sentence(errors: list[Any]) -> tuple[str, str | None]:
         location = location[1:]
     if kind == "json_invalid":
         detail = (first.get("ctx") or {}).get("error", "JSON decode error")
-        position = location[0] if location else "?"
+        # FastAPI gives Python's 0-based offset; people count from 1.
+        offset = location[0] if location else ""
+        position = int(offset) + 1 if offset.isdigit() else "?"
         sentence = (
             f"The request body is not valid JSON ({detail} at character "
             f"{position}). Send one JSON object."

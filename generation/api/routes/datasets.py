@@ -11,12 +11,13 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from generation.api.context import Context, api_url
-from generation.api.errors import UnsupportedUpload
+from generation.api.errors import FileTooLarge, UnsupportedUpload
 from generation.api.schemas import DatasetBody, ErrorBody, as_utc
 from generation.datasets import get_dataset, load_dataset, save_dataset
 from generation.queries import parse_id
 from generation.trends.base import TrendsData
 from generation.trends.csv_import import (
+    MAX_UPLOAD_BYTES,
     describe_trends_data,
     merge_trends_data,
     parse_trends_csv,
@@ -102,7 +103,15 @@ async def upload_dataset(
                     f"The file '{filename[:80]}' is not a CSV file; upload the CSV "
                     "that the download button of a Google Trends chart saves."
                 )
-            files.append((filename, await upload.read()))
+            content = await upload.read()
+            if len(content) > MAX_UPLOAD_BYTES:
+                raise FileTooLarge(
+                    f"The file '{filename[:80]}' is "
+                    f"{len(content) / 1024 / 1024:.1f} MiB, larger than the "
+                    f"{MAX_UPLOAD_BYTES // 1024 // 1024} MiB upload limit; upload a "
+                    "single Google Trends CSV export, which is a few kilobytes."
+                )
+            files.append((filename, content))
         name = form.get("name")
     finally:
         await form.close()
