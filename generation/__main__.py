@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from generation.api import cli as api_cli
 from generation.errors import UserFacingError
 from generation.logs import configure_logging
 
@@ -273,6 +274,11 @@ def run_recover(args: argparse.Namespace) -> int:
     recovered = recover_interrupted_jobs()
     print(f"{len(recovered)} job(s) marked interrupted.")
     return 0
+
+
+# API tokens -------------------------------------------------------------------
+
+api_cli.register_commands(command)
 
 
 # entry ----------------------------------------------------------------------
