@@ -10,7 +10,9 @@ from generation.queries import list_categories
 from generation.requests import LENGTHS, REPORT_TYPES
 from generation.trends import samples
 from generation.writers import writer_names
+from views.batch import batch_from_address, show_batch_status, start_batch
 from views.common import query_param_id, run_page, runner
+from views.gemini_form import gemini_inputs, show_cost_estimate
 from views.job_status import show_job_status
 from views.picked import forget_picked, picked
 
@@ -28,6 +30,13 @@ def main() -> None:
     job_id = query_param_id("job")
     if job_id is not None:
         show_job_status(job_id)
+        if st.button("New generation", icon=":material/add:"):
+            del st.query_params["job"]
+            st.rerun()
+        st.divider()
+    batch_id = batch_from_address()
+    if batch_id is not None:
+        show_batch_status(batch_id)
         st.divider()
     _form()
 
@@ -87,10 +96,17 @@ def _form() -> None:
             max_chars=4000,
             placeholder="For example: the audience is the product team; stress seasonality.",
         )
+        one_per_topic = st.checkbox(
+            "One report per topic",
+            help="Start a separate job for each topic; each can be followed and "
+            "cancelled on its own.",
+        )
+        gemini_options = gemini_inputs(settings)
         submitted = st.form_submit_button(
             "Start generation", type="primary", icon=":material/play_arrow:"
         )
-    if not submitted:
+        estimate = st.form_submit_button("Estimate cost", icon=":material/payments:")
+    if not (submitted or estimate):
         return
     request = {
         "category": category,
@@ -104,14 +120,27 @@ def _form() -> None:
         "language": language,
         "instructions": instructions,
     }
+    if writer == "gemini":
+        request["options"] = gemini_options
+    if estimate:
+        show_cost_estimate(request, settings)
+        return
     if not topics:
         st.error("Pick at least one topic, then start the generation again.")
         return
+    if one_per_topic and len(topics) > 1:
+        try:
+            start_batch(topics, request)
+        except InvalidRequest as error:
+            st.error(error.message, icon=":material/error:")
+            return
+        st.rerun()
     try:
         submission = runner().submit(request)
     except InvalidRequest as error:
         st.error(error.message, icon=":material/error:")
         return
+    st.query_params.pop("batch", None)
     st.query_params["job"] = str(submission.job_id)
     if not submission.created:
         st.toast(

@@ -104,11 +104,8 @@ def _draw_actions(job: GenerationJob, column) -> None:
             st.rerun(scope="app")
         if job.cancel_requested:
             column.caption("Cancelling…")
-    elif column.button(
-        "Retry",
-        key=f"retry-{job.id}",
-        icon=":material/replay:",
-        disabled=job.status == JobStatus.SUCCEEDED,
+    elif job.status != JobStatus.SUCCEEDED and column.button(
+        "Retry", key=f"retry-{job.id}", icon=":material/replay:"
     ):
         submission = runner().retry(job.id)
         st.query_params["job"] = str(submission.job_id)
@@ -120,6 +117,8 @@ def _describe_inputs(job: GenerationJob) -> str:
     if job.topics:
         parts.append(f"Topics: {job.topics}")
     parts.append(f"Writer: {job.writer}")
+    if job.model:
+        parts.append(f"Model: {job.model}")
     if job.retry_of:
         parts.append(f"Retry of job {job.retry_of}")
     return " · ".join(parts)

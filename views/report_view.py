@@ -23,7 +23,7 @@ def show_report(report: Report) -> None:
     st.caption(_describe(report))
     text, data, inputs = st.tabs(["Report", "Trends data", "Inputs and timings"])
     with text:
-        st.markdown(without_remote_images(report.body))
+        st.markdown(without_remote_images(_without_title(report.body)))
     with data:
         if report.dataset_id is None:
             st.info("This report has no stored trends data.")
@@ -47,6 +47,14 @@ def show_report(report: Report) -> None:
         )
 
 
+def _without_title(body: str) -> str:
+    """Drop the body's first heading when the page already shows the title."""
+    first, _, rest = body.partition("\n")
+    if first.startswith("# "):
+        return rest.lstrip("\n")
+    return body
+
+
 def _describe(report: Report) -> str:
     parts = [
         f"Report {report.id}",
@@ -57,7 +65,12 @@ def _describe(report: Report) -> str:
     if report.model:
         parts.append(f"model {report.model}")
     if report.prompt_tokens or report.output_tokens:
-        parts.append(f"{report.prompt_tokens + report.output_tokens:,} tokens")
+        tokens = f"{report.prompt_tokens:,} prompt + {report.output_tokens:,} output"
+        if report.thinking_tokens:
+            tokens += f" + {report.thinking_tokens:,} thinking"
+        parts.append(f"{tokens} tokens")
         parts.append(f"${report.cost_usd:.4f}")
+    if report.sources:
+        parts.append(f"{len(report.sources)} web sources")
     parts.append(f"{report.duration_seconds:.1f} s")
     return " · ".join(parts)
