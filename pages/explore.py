@@ -16,6 +16,7 @@ from generation.trends.csv_import import (
     parse_trends_csv,
 )
 from views.common import run_page
+from views.live_trends import live_trends
 from views.picked import pick_topics
 from views.trends_view import show_trends
 
@@ -23,10 +24,17 @@ from views.trends_view import show_trends
 def main() -> None:
     st.title("Explore")
     st.caption("Look at search interest, then pick the topics for a report.")
+    # A link with live terms in it (?q=...) opens on the live source.
     source = st.segmented_control(
-        "Data", ["Samples", "Upload"], default="Samples", key="explore-source"
+        "Data",
+        ["Samples", "Upload", "Live"],
+        default="Live" if st.query_params.get_all("q") else "Samples",
+        key="explore-source",
     )
-    data = _from_samples() if source == "Samples" else _from_uploads()
+    if source == "Live":
+        data = live_trends()
+    else:
+        data = _from_samples() if source == "Samples" else _from_uploads()
     if data is None:
         return
     st.subheader(", ".join(data.terms))

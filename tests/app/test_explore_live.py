@@ -1,0 +1,242 @@
+"""Explore's live source through AppTest, against a local Google Trends."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+
+import pytest
+from pytest_httpserver import HTTPServer
+from sqlmodel import Session, select
+from streamlit.testing.v1 import AppTest
+from werkzeug import Response
+
+from generation import config
+from generation.db import get_engine
+from generation.trends import transport
+from generation.trends.cache import TrendsCacheEntry
+from tests.conftest import REPO_ROOT
+from tests.generation.trends_live.gtapi_replay import (
+    CLOSED_LOCAL_URL,
+    received,
+    recorded,
+    serve_explore,
+    serve_recorded,
+)
+
+TIMEOUT = 60
+EXPLORE = "/trends/api/explore"
+
+
+@pytest.fixture(autouse=True)
+def local_trends_settings(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Short retry waits, no cool-down left over, Google out of reach."""
+    monkeypatch.setenv("GOOGLE_TRENDS_BASE_URL", CLOSED_LOCAL_URL)
+    monkeypatch.setenv("TRENDS_RETRY_INITIAL_SECONDS", "0.01")
+    monkeypatch.setenv("TRENDS_GEO", "")
+    config.get_settings.cache_clear()
+    transport.reset_cooldowns()
+    yield
+    transport.reset_cooldowns()
+
+
+@pytest.fixture
+def google(httpserver: HTTPServer, monkeypatch: pytest.MonkeyPatch) -> HTTPServer:
+    """A local Google Trends that replays the recorded pizza and bagel bodies."""
+    monkeypatch.setenv("GOOGLE_TRENDS_BASE_URL", httpserver.url_for("/").rstrip("/"))
+    config.get_settings.cache_clear()
+    httpserver.expect_request("/trends/explore/").respond_with_response(
+        Response("", headers={"Set-Cookie": "NID=apptest; Path=/"})
+    )
+    serve_explore(httpserver, "gtapi_explore_widgets_pizza_bagel_5y.txt")
+    for path, name in {
+        "/trends/api/widgetdata/multiline": "gtapi_multiline_weekly_2terms_5y_ispartial.txt",
+        "/trends/api/widgetdata/comparedgeo": "gtapi_comparedgeo_country_2terms_2021.txt",
+        "/trends/api/widgetdata/relatedsearches": (
+            "gtapi_relatedsearches_queries_pizza_2021.txt"
+        ),
+        "/trends/api/autocomplete/pizza": "gtapi_autocomplete_pizza.txt",
+    }.items():
+        serve_recorded(httpserver, path, name)
+    httpserver.expect_request("/trending/rss").respond_with_data(
+        recorded("trends_trending_now_rss_gb.xml"), content_type="application/rss+xml"
+    )
+    yield httpserver
+    httpserver.clear()
+
+
+def open_explore(**query_params: str | list[str]) -> AppTest:
+    app = AppTest.from_file(str(REPO_ROOT / "navigation.py"), default_timeout=TIMEOUT)
+    for name, value in query_params.items():
+        app.query_params[name] = value
+    app.run()
+    app.switch_page("pages/explore.py")
+    app.run()
+    return app
+
+
+def open_live() -> AppTest:
+    app = open_explore()
+    app.segmented_control(key="explore-source").set_value("Live").run()
+    return app
+
+
+def compare(app: AppTest, terms: list[str], timeframe: str = "today 5-y") -> AppTest:
+    app.multiselect(key="q").set_value(terms)
+    app.selectbox(key="date").set_value(timeframe)
+    app.form_submit_button[0].click()
+    return app.run()
+
+
+def texts(elements) -> list[str]:
+    return [element.value for element in elements]
+
+
+def test_live_form_fetches_and_charts(google):
+    app = compare(open_live(), ["pizza", "bagel"])
+
+    assert not app.exception
+    assert app.subheader[0].value == "pizza, bagel"
+    captions = texts(app.caption)
+    assert any(
+        caption.startswith("Live from Google Trends (")
+        and "pizza, bagel; today 5-y; worldwide; All categories; web search; the "
+        "last period is partial"
+        in caption
+        for caption in captions
+    ), captions
+    assert len(received(google, EXPLORE)) == 1
+    assert [expander.label for expander in app.expander] == [
+        "Related queries for pizza",
+        "Related queries for bagel",
+    ]
+    assert app.multiselect(key="explore-picked-topics").value == ["pizza", "bagel"]
+
+
+def test_second_visit_uses_the_cache(google):
+    compare(open_live(), ["pizza", "bagel"])
+
+    app = compare(open_live(), ["pizza", "bagel"])
+
+    assert not app.exception
+    assert len(received(google, EXPLORE)) == 1
+    assert any(
+        caption.startswith("From the cache, fetched") for caption in texts(app.caption)
+    )
+
+
+def test_six_terms_get_sentence_next_to_terms(google):
+    app = compare(open_live(), ["a", "b", "c", "d", "e", "f"])
+
+    assert not app.exception
+    assert texts(app.error) == [
+        "6 terms were given; Google Trends compares at most 5 at once. Remove 1 term."
+    ]
+    assert received(google, EXPLORE) == []
+
+
+def test_bad_date_range_gets_sentence(google):
+    app = open_explore(q="pizza", date="2024-01-01 2023-01-01")
+
+    assert not app.exception
+    assert texts(app.error) == [
+        (
+            "The date range starts on 2024-01-01 and ends on 2023-01-01; the start "
+            "must come before the end."
+        )
+    ]
+    assert received(google, EXPLORE) == []
+
+
+def test_rate_limit_without_cache_shows_sample(google):
+    google.clear()
+    google.expect_request(re.compile(".*")).respond_with_data(
+        "", status=429, headers={"Retry-After": "0"}
+    )
+
+    app = compare(open_live(), ["pizza", "bagel"])
+
+    assert not app.exception
+    (banner,) = [text for text in texts(app.warning) if "limiting requests" in text]
+    assert banner.startswith("Google Trends is limiting requests (HTTP 429);")
+    assert "so the bundled sample" in banner
+    assert app.subheader[0].value != "pizza, bagel"
+
+
+def test_rate_limit_with_cache_shows_stale_copy_and_age(google):
+    compare(open_live(), ["pizza", "bagel"])
+    with Session(get_engine()) as session:
+        for entry in session.exec(select(TrendsCacheEntry)).all():
+            entry.fetched_at -= timedelta(days=2)
+            entry.expires_at -= timedelta(days=2)
+            session.add(entry)
+        session.commit()
+    google.clear()
+    google.expect_request(re.compile(".*")).respond_with_data("", status=429)
+
+    app = compare(open_live(), ["pizza", "bagel"])
+
+    assert not app.exception
+    warnings = texts(app.warning)
+    assert any(
+        text.startswith("Google Trends is limiting requests")
+        and text.endswith("Showing the copy cached 2 days ago instead.")
+        for text in warnings
+    ), warnings
+    assert app.subheader[0].value == "pizza, bagel"
+    assert any(
+        caption.startswith("Cached copy from 2 days ago")
+        for caption in texts(app.caption)
+    )
+
+
+def test_offline_shows_sentence_not_traceback():
+    app = compare(open_live(), ["pizza", "bagel"])
+
+    assert not app.exception
+    sentences = texts(app.warning)
+    assert any(
+        text.startswith("Could not connect to Google Trends at 127.0.0.1:9")
+        for text in sentences
+    ), sentences
+
+
+def test_link_with_query_reopens_exploration(google):
+    app = open_explore(q=["pizza", "bagel"], date="today 5-y")
+
+    assert not app.exception
+    assert app.segmented_control(key="explore-source").value == "Live"
+    assert app.multiselect(key="q").value == ["pizza", "bagel"]
+    assert app.subheader[0].value == "pizza, bagel"
+
+
+def test_trending_feed_waits_for_its_tab(google):
+    app = open_live()
+
+    assert not app.exception
+    assert received(google, "/trending/rss") == []
+
+
+def test_suggestion_adds_term(google):
+    app = open_live()
+    app.text_input(key="live-lookup").set_value("pizza").run()
+    pills = app.pills(key="live-suggestion")
+    assert pills.options[:2] == ["Pizza · Dish", "Licorice Pizza · 2021 film"]
+
+    pills.set_value("Pizza").run()
+
+    assert not app.exception
+    assert app.multiselect(key="q").value == ["Pizza"]
+
+
+def test_trending_now_lists_searches(google):
+    app = open_explore(q="pizza", **{"live-view": "Trending now"})
+
+    assert not app.exception
+    table = app.dataframe(key="trending-table").value
+    assert list(table["search"][:2]) == ["Nvidia", "grizzlies vs timberwolves"]
+    assert len(table) == 10
+    assert app.button(key="compare-trending").disabled
+    (rss,) = received(google, "/trending/rss")
+    assert rss.args["geo"] == "US"
