@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from generation.config import get_settings
+from views.api_tokens import show_api_tokens
 from views.common import run_page
 
 
@@ -22,6 +23,7 @@ def main() -> None:
     st.caption(
         "Change a setting in the environment or .streamlit/secrets.toml, then restart."
     )
+    show_api_tokens()
 
 
 run_page(main)
