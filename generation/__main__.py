@@ -17,6 +17,7 @@ from typing import Any
 
 from generation.api import cli as api_cli
 from generation.errors import UserFacingError
+from generation.scheduling import cli as scheduling_cli
 from generation.logs import configure_logging
 
 logger = logging.getLogger(__name__)
@@ -279,6 +280,11 @@ def run_recover(args: argparse.Namespace) -> int:
 # API tokens -------------------------------------------------------------------
 
 api_cli.register_commands(command)
+
+
+# schedules --------------------------------------------------------------------
+
+scheduling_cli.register_commands(command)
 
 
 # entry ----------------------------------------------------------------------

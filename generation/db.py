@@ -30,7 +30,13 @@ _engines_lock = threading.Lock()
 
 # Modules that define tables besides generation.models; imported before
 # create_all() so their tables exist.
-TABLE_MODULES: list[str] = ["generation.tokens", "generation.trends.cache"]
+TABLE_MODULES: list[str] = [
+    "generation.tokens",
+    "generation.trends.cache",
+    "generation.scheduling.models",
+    "generation.watchlists",
+    "generation.webhooks.models",
+]
 
 # Ordered schema changes applied after the first schema: (version, SQL list).
 # create_all() makes new tables; a change to an existing table goes here.
