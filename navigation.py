@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from generation.logs import configure_logging
+from views.access import gated_navigation
 from views.common import runner
 
 configure_logging()
@@ -26,4 +27,5 @@ pages = [
     st.Page("pages/history.py", title="History", icon=":material/history:"),
     st.Page("pages/settings.py", title="Settings", icon=":material/settings:"),
 ]
-st.navigation(pages).run()
+# Until the visitor is signed in, every page shows the sign-in form instead.
+gated_navigation(pages).run()

@@ -17,8 +17,8 @@ from typing import Any
 
 from generation.api import cli as api_cli
 from generation.errors import UserFacingError
-from generation.scheduling import cli as scheduling_cli
 from generation.logs import configure_logging
+from generation.scheduling import cli as scheduling_cli
 
 logger = logging.getLogger(__name__)
 
@@ -277,14 +277,53 @@ def run_recover(args: argparse.Namespace) -> int:
     return 0
 
 
-# API tokens -------------------------------------------------------------------
+# access -----------------------------------------------------------------------
 
-api_cli.register_commands(command)
+
+def _configure_hash_password(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--stdin",
+        action="store_true",
+        help="read the password from the first line of standard input "
+        "instead of prompting twice",
+    )
+
+
+@command(
+    "hash-password",
+    "print a hash of a password for the APP_PASSWORD_HASH setting",
+    _configure_hash_password,
+)
+def run_hash_password(args: argparse.Namespace) -> int:
+    import getpass
+
+    from generation.access import hash_password
+    from generation.errors import InvalidRequest
+
+    if args.stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Password again: ") != password:
+            raise InvalidRequest(
+                "The two passwords differ; run the command again.", field="password"
+            )
+    print(hash_password(password))
+    print(
+        "Set it as APP_PASSWORD_HASH in .streamlit/secrets.toml or the environment.",
+        file=sys.stderr,
+    )
+    return 0
 
 
 # schedules --------------------------------------------------------------------
 
 scheduling_cli.register_commands(command)
+
+
+# API tokens -------------------------------------------------------------------
+
+api_cli.register_commands(command)
 
 
 # entry ----------------------------------------------------------------------

@@ -231,6 +231,27 @@ class Settings(BaseSettings):
         description="Attempts per webhook delivery, the first included (6 "
         "with a 30-second retry gives up after about 15 minutes).",
     )
+    app_password_hash: SecretStr | None = Field(
+        None,
+        alias="APP_PASSWORD_HASH",
+        description="Hash of the password every page asks for, made by "
+        "`python -m generation hash-password`; empty leaves the app open. "
+        "Secret: shown only as set or not set.",
+    )
+    sign_in_delay_seconds: float = Field(
+        2.0,
+        alias="SIGN_IN_DELAY_SECONDS",
+        ge=0,
+        le=60,
+        description="Seconds a wrong password waits before the sign-in form "
+        "answers; wrong guesses from all sessions wait in turn.",
+    )
+    writer_plugins: str = Field(
+        "",
+        alias="WRITER_PLUGINS",
+        description="Comma-separated Python modules imported at start-up to "
+        "add writers; each calls generation.writers.register_writer.",
+    )
     log_file: str = Field(
         "",
         alias="LOG_FILE",

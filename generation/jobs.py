@@ -9,12 +9,14 @@ share one SQLite file.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import socket
 import threading
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -43,13 +45,16 @@ from generation.models import (
     Report,
     utcnow,
 )
-from generation.requests import GenerationRequest, parse_request
+from generation.plugins import load_writer_plugins
+from generation.requests import MAX_TOPICS, GenerationRequest, parse_request
 from generation.trends.base import TrendsData
 from generation.writers import Brief, Draft, create_writer, writer_names
 
 logger = logging.getLogger(__name__)
 
 ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
+# Most jobs one batch may start; one per topic, as many as a request allows.
+MAX_BATCH_JOBS = MAX_TOPICS
 # Streamed text is written at most this often; stage changes always are.
 TEXT_WRITE_INTERVAL_SECONDS = 0.25
 # Share of the progress bar each stage ends at.
@@ -145,20 +150,15 @@ class JobRunner:
         batch_id: str = "",
         schedule_id: int | None = None,
         dedup: bool = True,
+        dedup_scope: str = "",
     ) -> Submission:
         """Record a job and queue it; an identical recent request is returned instead.
 
+        Only requests with the same ``dedup_scope`` count as identical.
         Raises ``InvalidRequest`` with a sentence when the request is invalid.
         """
-        request = parse_request(request)
-        writer = request.writer or self.settings.effective_writer
-        if writer not in writer_names():
-            raise InvalidRequest(
-                f"There is no writer called '{writer}'. Choose one of: "
-                f"{', '.join(writer_names())}.",
-                field="writer",
-            )
-        request = request.model_copy(update={"writer": writer})
+        request = self._with_writer(parse_request(request))
+        writer = request.writer
         key = request.key()
         if retry_of is not None:
             # Two clicks on one Retry button collapse; separate retries do not
@@ -166,6 +166,8 @@ class JobRunner:
             key = f"{key}:retry-of:{retry_of}"
         if schedule_id is not None:
             key = f"{key}:schedule:{schedule_id}"
+        if dedup_scope:
+            key = f"{key}:{dedup_scope}"
 
         job = GenerationJob(
             request=request.model_dump(mode="json"),
@@ -202,6 +204,69 @@ class JobRunner:
         logger.info("Job %s queued (writer %s, topics %s)", job_id, writer, job.topics)
         self._executor.submit(self.run, job_id)
         return Submission(job_id=job_id, created=True)
+
+    def submit_batch(
+        self, requests: Sequence[GenerationRequest | dict[str, Any]]
+    ) -> str:
+        """Start one job per request under one batch id, and return the id.
+
+        Every request is checked before any job is recorded, so one invalid
+        request raises ``InvalidRequest`` and starts nothing. Starting the
+        same batch again within the dedup window returns the earlier batch.
+        """
+        if not requests:
+            raise InvalidRequest(
+                "The batch has no reports to start. Pick at least one topic, "
+                "then start the batch again.",
+                field="topics",
+            )
+        if len(requests) > MAX_BATCH_JOBS:
+            raise InvalidRequest(
+                f"The batch asks for {len(requests)} reports; the limit is "
+                f"{MAX_BATCH_JOBS}. Pick fewer topics.",
+                field="topics",
+            )
+        checked: dict[str, GenerationRequest] = {}
+        for number, request in enumerate(requests, start=1):
+            try:
+                parsed = self._with_writer(parse_request(request))
+            except InvalidRequest as error:
+                raise InvalidRequest(
+                    f"Report {number} of the batch: {error.message}", field=error.field
+                ) from None
+            checked.setdefault(parsed.key(), parsed)
+        scope = (
+            "batch:" + hashlib.sha256("\n".join(sorted(checked)).encode()).hexdigest()
+        )
+        new_batch_id = uuid.uuid4().hex
+        job_ids = [
+            self.submit(request, batch_id=new_batch_id, dedup_scope=scope).job_id
+            for request in checked.values()
+        ]
+        # Two identical batches started at the same moment may each win some
+        # of the jobs. Both callers then move every job to the batch of the
+        # first one, so both return one batch that has all the jobs.
+        with session_scope(self.engine) as session:
+            batch_id = session.get(GenerationJob, job_ids[0]).batch_id
+            session.execute(
+                update(GenerationJob)
+                .where(col(GenerationJob.id).in_(job_ids))
+                .where(GenerationJob.batch_id != batch_id)
+                .values(batch_id=batch_id)
+            )
+        logger.info("Batch %s has jobs %s", batch_id, job_ids)
+        return batch_id
+
+    def _with_writer(self, request: GenerationRequest) -> GenerationRequest:
+        """Return the request with its writer named; an unknown writer raises."""
+        writer = request.writer or self.settings.effective_writer
+        if writer not in writer_names():
+            raise InvalidRequest(
+                f"There is no writer called '{writer}'. Choose one of: "
+                f"{', '.join(writer_names())}.",
+                field="writer",
+            )
+        return request.model_copy(update={"writer": writer})
 
     def _earlier_duplicate(self, job_id: int, key: str) -> int | None:
         """Return the oldest other job this one repeats, if any.
@@ -255,6 +320,8 @@ class JobRunner:
                 )
         logger.info("Job %s: cancel requested", job_id)
         if cancelled_now:
+            self._add_event(job_id, "cancelled", 0, "Cancelled before it started.")
+            logger.info("Job %s cancelled before it started", job_id)
             notify_job_listeners(job_id, JobStatus.CANCELLED)
         return True
 
@@ -650,6 +717,7 @@ def get_runner() -> JobRunner:
     with _runner_lock:
         if _runner is None:
             settings = get_settings()
+            load_writer_plugins(settings)
             engine = init_db(get_engine(settings.database_url))
             recover_interrupted_jobs(engine, settings)
             _runner = JobRunner(engine, settings)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import func
@@ -19,7 +20,8 @@ logger = logging.getLogger(__name__)
 def parse_id(value: object, what: str = "job") -> int:
     """Return a positive integer id from user text, or raise ``NotFound``."""
     text = str(value).strip()
-    if not text.isdigit() or int(text) <= 0 or len(text) > 18:
+    # isdigit() alone accepts digits int() rejects, such as superscripts.
+    if not (text.isascii() and text.isdigit()) or len(text) > 18 or int(text) <= 0:
         raise NotFound(
             f"'{text[:40]}' is not a {what} id; a {what} id is a positive whole number."
         )
@@ -110,3 +112,52 @@ def queue_state(job_id: int | None = None, engine: Engine | None = None) -> Queu
         queued=counts.get(JobStatus.QUEUED, 0),
         position=position,
     )
+
+
+@dataclass(frozen=True)
+class BatchProgress:
+    """The jobs of one batch, in the order they were started, and their totals."""
+
+    batch_id: str
+    jobs: list[GenerationJob]
+
+    @property
+    def total(self) -> int:
+        return len(self.jobs)
+
+    @property
+    def finished(self) -> int:
+        return sum(1 for job in self.jobs if job.status.is_final)
+
+    @property
+    def percent(self) -> int:
+        """Mean progress of the jobs, counting each ended job as complete."""
+        done = [100 if job.status.is_final else job.progress for job in self.jobs]
+        return round(sum(done) / len(done)) if done else 0
+
+    def count(self, status: JobStatus) -> int:
+        return sum(1 for job in self.jobs if job.status == status)
+
+
+BATCH_ID_PATTERN = re.compile(r"[0-9a-f]{32}")
+
+
+def batch_progress(batch_id: str, engine: Engine | None = None) -> BatchProgress:
+    """Return the jobs of a batch; raises ``NotFound`` for an unknown batch id."""
+    text = str(batch_id).strip()
+    if not BATCH_ID_PATTERN.fullmatch(text):
+        raise NotFound(
+            f"'{text[:40]}' is not a batch id; a batch id is 32 letters a-f and "
+            "digits, as in the address of the page that started it."
+        )
+    with session_scope(engine or get_engine()) as session:
+        jobs = list(
+            session.exec(
+                select(GenerationJob)
+                .where(GenerationJob.batch_id == text)
+                .order_by(col(GenerationJob.id))
+            ).all()
+        )
+    if not jobs:
+        raise NotFound(f"There is no batch {text}. It may have been typed wrongly.")
+    return BatchProgress(batch_id=text, jobs=jobs)
