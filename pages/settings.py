@@ -7,6 +7,7 @@ import streamlit as st
 from generation.config import get_settings
 from views.api_tokens import show_api_tokens
 from views.common import run_page
+from views.gemini_form import show_gemini_settings
 
 
 def main() -> None:
@@ -19,6 +20,7 @@ def main() -> None:
             "writer. Set GEMINI_API_KEY in the environment or in .streamlit/secrets.toml "
             "to write them with Gemini."
         )
+    show_gemini_settings(settings)
     st.dataframe(settings.describe(), hide_index=True, width="stretch")
     st.caption(
         "Change a setting in the environment or .streamlit/secrets.toml, then restart."

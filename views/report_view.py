@@ -69,7 +69,12 @@ def _describe(report: Report) -> str:
         if report.thinking_tokens:
             tokens += f" + {report.thinking_tokens:,} thinking"
         parts.append(f"{tokens} tokens")
-        parts.append(f"${report.cost_usd:.4f}")
+        # Small reports cost fractions of a cent, which four decimals hide.
+        parts.append(
+            f"${report.cost_usd:.6f}"
+            if report.cost_usd < 0.01
+            else f"${report.cost_usd:.4f}"
+        )
     if report.sources:
         parts.append(f"{len(report.sources)} web sources")
     parts.append(f"{report.duration_seconds:.1f} s")

@@ -90,6 +90,8 @@ TONES: dict[str, str] = {
     "executive": "brief and decisive: lead with the conclusion, one idea per "
     "sentence, no filler",
     "conversational": "friendly and direct, as if explaining to a colleague",
+    "friendly": "warm and encouraging, in plain words",
+    "technical": "precise and technical, for readers who know search data",
     "persuasive": "confident and persuasive, but never claiming more than the "
     "figures show",
 }

@@ -1,0 +1,78 @@
+"""The cost estimate of a request that has not been submitted yet.
+
+The Generate form shows it before the analyst starts a job. It reads only
+data that is already on this machine (a stored dataset or bundled samples)
+and sends nothing to Google, so a request for live trends data is estimated
+from its topics alone and the estimate says so.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from generation import datasets
+from generation.analysis import analyse
+from generation.config import Settings
+from generation.requests import GenerationRequest, parse_request
+from generation.trends import samples
+from generation.trends.base import TrendsData
+from generation.trends.csv_import import merge_trends_data
+from generation.writers.base import Brief
+from generation.writers.gemini import estimate_cost
+from generation.writers.pricing import CostEstimate
+
+logger = logging.getLogger(__name__)
+
+
+def estimate_request_cost(
+    request: GenerationRequest | dict[str, Any],
+    *,
+    settings: Settings | None = None,
+    engine: Engine | None = None,
+) -> CostEstimate:
+    """Estimate what the Gemini writer would spend on ``request``.
+
+    Raises ``InvalidRequest`` for a request the form would reject anyway.
+    """
+    request = parse_request(request)
+    data, complete = _local_data(request, engine)
+    brief = Brief(
+        category=request.category,
+        topics=request.topics or list(data.terms),
+        analysis=analyse(data),
+        trends=data,
+        report_type=request.report_type,
+        length=request.length,
+        instructions=request.instructions,
+        language=request.language,
+        tone=request.tone,
+        options=dict(request.options),
+    )
+    estimate = estimate_cost(brief, settings=settings)
+    if not complete:
+        note = (
+            f"{estimate.note} The trends data is fetched when the job runs, so "
+            "its related queries are not counted yet."
+        )
+        estimate = replace(estimate, note=note.strip())
+    return estimate
+
+
+def _local_data(
+    request: GenerationRequest, engine: Engine | None
+) -> tuple[TrendsData, bool]:
+    """Return the request's trends data held on this machine, and whether it is all."""
+    parts: list[TrendsData] = []
+    if request.dataset_id is not None:
+        parts.append(datasets.load_dataset(request.dataset_id, engine=engine))
+    if request.samples:
+        parts.append(samples.load_sample_bundle(request.samples))
+    complete = not request.trends_query
+    if not parts:
+        return TrendsData(terms=list(request.topics)), False
+    data = parts[0] if len(parts) == 1 else merge_trends_data(parts)
+    return data, complete

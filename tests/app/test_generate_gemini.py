@@ -1,0 +1,144 @@
+"""The Generate and Settings pages with the Gemini writer and a local fake Gemini API."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+from werkzeug import Request, Response
+
+from generation import config
+from generation.jobs import get_runner
+from generation.models import JobStatus
+from generation.queries import get_job, get_report
+from tests.conftest import REPO_ROOT
+from tests.generation.writers.gemini_fake import FAKE_KEY, FakeGemini, recorded_sse, sse
+
+TIMEOUT = 60
+
+
+@pytest.fixture
+def fake_gemini(httpserver, monkeypatch) -> FakeGemini:
+    """The fake Gemini API, with the app's settings pointed at it."""
+    fake = FakeGemini(httpserver)
+    monkeypatch.setenv("GEMINI_API_KEY", FAKE_KEY)
+    monkeypatch.setenv("GEMINI_BASE_URL", fake.base_url)
+    config.get_settings.cache_clear()
+    return fake
+
+
+def open_page(path: str) -> AppTest:
+    app = AppTest.from_file(str(REPO_ROOT / "navigation.py"), default_timeout=TIMEOUT)
+    app.run()
+    app.switch_page(path)
+    app.run()
+    return app
+
+
+def widget(elements, label: str):
+    matches = [element for element in elements if element.label == label]
+    assert len(matches) == 1, [element.label for element in elements]
+    return matches[0]
+
+
+def page_text(app: AppTest) -> str:
+    """Return every value the page shows, for searching."""
+    values = []
+    for kind in (
+        "markdown",
+        "caption",
+        "info",
+        "success",
+        "error",
+        "warning",
+        "text",
+        "title",
+    ):
+        values += [str(element.value) for element in getattr(app, kind)]
+    return "\n".join(values)
+
+
+def test_estimate_shown_before_submitting(fake_gemini) -> None:
+    app = open_page("pages/generate.py")
+    widget(app.selectbox, "Writer").set_value("gemini")
+    widget(app.selectbox, "Model").set_value("gemini-2.5-pro")
+    widget(app.get("form_submit_button"), "Estimate cost").click()
+    app.run()
+
+    assert not app.exception
+    estimates = [info.value for info in app.info if info.value.startswith("Estimate:")]
+    assert len(estimates) == 1
+    assert "output tokens with gemini-2.5-pro, about $" in estimates[0]
+    assert "job" not in app.query_params
+    assert fake_gemini.requests == []
+
+
+def test_form_starts_gemini_job(fake_gemini) -> None:
+    fake_gemini.stream(recorded_sse())
+    app = open_page("pages/generate.py")
+    widget(app.selectbox, "Writer").set_value("gemini")
+    widget(app.checkbox, "Search Google and cite sources").check()
+    widget(app.get("form_submit_button"), "Start generation").click()
+    app.run()
+
+    assert not app.exception
+    job = get_runner().wait(int(app.query_params["job"]), timeout=TIMEOUT)
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    assert job.writer == "gemini"
+    assert job.model == "gemini-2.5-flash"
+    report = get_report(job.report_id)
+    assert report.prompt_tokens == 13
+    assert "Gemini cited no web pages" in report.body
+    app.run()
+    assert any("Report ready" in element.value for element in app.success)
+    assert FAKE_KEY not in page_text(app)
+
+
+def test_status_shows_text_while_streaming(fake_gemini) -> None:
+    release = threading.Event()
+
+    def held_stream(request: Request) -> Response:
+        def events():
+            for words in ("First words of the report. ", "More words. "):
+                part = {"text": words}
+                yield sse(
+                    [{"candidates": [{"content": {"parts": [part], "role": "model"}}]}]
+                )
+                # The job writes streamed text at most every 0.25 s.
+                time.sleep(0.5)
+            release.wait(TIMEOUT)
+            yield recorded_sse()
+
+        return Response(events(), content_type="text/event-stream")
+
+    fake_gemini.handler(held_stream)
+    app = open_page("pages/generate.py")
+    widget(app.selectbox, "Writer").set_value("gemini")
+    widget(app.get("form_submit_button"), "Start generation").click()
+    app.run()
+    job_id = int(app.query_params["job"])
+    deadline = time.monotonic() + TIMEOUT
+    while not get_job(job_id).partial_text and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+    app.run()
+    shown_while_running = [element.value for element in app.text]
+    release.set()
+    job = get_runner().wait(job_id, timeout=TIMEOUT)
+
+    assert "First words of the report. More words." in shown_while_running
+    assert job.status == JobStatus.SUCCEEDED, job.error
+
+
+def test_settings_show_model_and_key_state(fake_gemini) -> None:
+    app = open_page("pages/settings.py")
+
+    assert not app.exception
+    text = page_text(app)
+    assert (
+        "Gemini model: **gemini-2.5-flash** (GEMINI_MODEL; the Generate form can "
+        "pick another per report). Gemini API key: **set**."
+    ) in text
+    assert FAKE_KEY not in text
