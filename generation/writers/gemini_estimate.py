@@ -3,7 +3,7 @@
 The Generate form shows it before the analyst starts a job. It reads only
 data that is already on this machine (a stored dataset or bundled samples)
 and sends nothing to Google, so a request for live trends data is estimated
-from its topics alone and the estimate says so.
+from its topics alone, and the estimate's note states that.
 """
 
 from __future__ import annotations

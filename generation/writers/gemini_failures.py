@@ -33,7 +33,7 @@ MAX_ATTEMPTS = 4
 # quota is used up for longer than a job should sit waiting.
 MAX_SUGGESTED_WAIT_SECONDS = 60.0
 RETRYABLE_STATUS_CODES = frozenset({408, 429, 500, 502, 503, 504})
-# Longest part of an API error message quoted in a sentence, in characters.
+# Maximum length of an API error message quoted in a sentence, in characters.
 MAX_QUOTED_MESSAGE = 300
 
 

@@ -1,4 +1,4 @@
-"""What the Gemini writer asks for: report templates, tone, language, length.
+"""What the Gemini writer requests: report templates, tone, language, length.
 
 Every prompt carries the trends data as one JSON block between
 ``<trends_data>`` tags. Topics and related queries are typed by strangers on
@@ -96,8 +96,9 @@ TONES: dict[str, str] = {
     "figures show",
 }
 
-# Text the app itself adds to a report, in the languages it knows. Reports in
-# other languages get these lines in English, while Gemini writes the rest.
+# Text the app itself adds to a report, in the languages it has translations
+# for. Reports in other languages get these lines in English, while Gemini
+# writes the rest.
 _ADDED_TEXT: dict[str, dict[str, str]] = {
     "english": {
         "sources": "Sources",
@@ -204,7 +205,7 @@ def target_words(brief: Brief) -> int:
 
 
 def fallback_title(brief: Brief) -> str:
-    """Return a title for when the model's answer has none."""
+    """Return a title for when the model's response has none."""
     topics = ", ".join(brief.topics) or "search interest"
     return f"{brief.category}: {topics} — {template_for(brief).label.lower()}"
 
@@ -352,7 +353,7 @@ def _request_line(brief: Brief) -> str:
 
 
 def single_pass_prompt(brief: Brief) -> str:
-    """Return the prompt that asks for a whole report in one answer."""
+    """Return the prompt that requests a whole report in one response."""
     headings = section_headings(brief)
     structure = [
         "- A first line '# ' followed by a short, specific title.",
@@ -380,7 +381,7 @@ def single_pass_prompt(brief: Brief) -> str:
 
 
 def outline_prompt(brief: Brief) -> str:
-    """Return the prompt that asks for the outline of a long report."""
+    """Return the prompt that requests the outline of a long report."""
     headings = "\n".join(f"## {heading}" for heading in section_headings(brief))
     return "\n".join(
         [
@@ -439,7 +440,7 @@ def section_prompt(brief: Brief, outline: Outline, index: int) -> str:
 
 
 def parse_outline(text: str, brief: Brief) -> Outline:
-    """Read the outline step's answer; fall back to the template if it has none.
+    """Read the outline step's response; fall back to the template if it has none.
 
     An outline needs at least three '## ' headings (summary, one section,
     what to watch); anything less is taken as a failed plan.

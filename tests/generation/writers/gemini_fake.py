@@ -1,7 +1,7 @@
 """A local fake Gemini API that serves recorded bodies, and test helpers.
 
 The real google-genai SDK talks to pytest-httpserver on localhost. The
-streaming endpoint answers with Server-Sent Events: the recorded SSE body as
+streaming endpoint responds with Server-Sent Events: the recorded SSE body as
 it was captured, or recorded ``generateContent`` bodies sent as SSE events,
 which is how the API streams the same ``GenerateContentResponse`` objects.
 """
@@ -88,7 +88,7 @@ def closed_port_url() -> str:
 
 
 class FakeGemini:
-    """Queues answers of the local fake server for the streaming endpoint."""
+    """Queues responses of the local fake server for the streaming endpoint."""
 
     def __init__(self, server: HTTPServer) -> None:
         self.server = server
@@ -98,19 +98,19 @@ class FakeGemini:
         return self.server.url_for("/")
 
     def stream(self, body: bytes) -> None:
-        """Answer the next streaming request with ``body`` as SSE."""
+        """Respond to the next streaming request with ``body`` as SSE."""
         self.server.expect_ordered_request(
             STREAM_PATH, method="POST"
         ).respond_with_data(body, content_type="text/event-stream")
 
     def error(self, status: int, body: dict[str, Any]) -> None:
-        """Answer the next streaming request with an HTTP error and a JSON body."""
+        """Respond to the next streaming request with an HTTP error and a JSON body."""
         self.server.expect_ordered_request(
             STREAM_PATH, method="POST"
         ).respond_with_json(body, status=status)
 
     def handler(self, handle: Callable[[Request], Response]) -> None:
-        """Answer every streaming request through ``handle``."""
+        """Respond to every streaming request through ``handle``."""
         self.server.expect_request(STREAM_PATH, method="POST").respond_with_handler(
             handle
         )
