@@ -9,12 +9,12 @@ from __future__ import annotations
 import importlib
 import logging
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, create_engine, select
 
@@ -38,9 +38,100 @@ TABLE_MODULES: list[str] = [
     "generation.webhooks.models",
 ]
 
-# Ordered schema changes applied after the first schema: (version, SQL list).
-# create_all() makes new tables; a change to an existing table goes here.
-MIGRATIONS: list[tuple[int, list[str]]] = []
+# Indexes that let History filter and sort without reading report rows,
+# which are large. The one on topics lets a substring filter scan the index
+# rather than the jobs.
+_HISTORY_INDEXES = [
+    "CREATE INDEX IF NOT EXISTS ix_report_cost_usd ON report (cost_usd)",
+    "CREATE INDEX IF NOT EXISTS ix_report_deleted_at ON report (deleted_at)",
+    "CREATE INDEX IF NOT EXISTS ix_generationjob_topics ON generationjob (topics)",
+    "CREATE INDEX IF NOT EXISTS ix_generationjob_writer ON generationjob (writer)",
+    "CREATE INDEX IF NOT EXISTS ix_generationjob_model ON generationjob (model)",
+    # The Dashboard's aggregates over a window of days read these alone.
+    (
+        "CREATE INDEX IF NOT EXISTS ix_generationjob_created_status "
+        "ON generationjob (created_at, status)"
+    ),
+    (
+        "CREATE INDEX IF NOT EXISTS ix_report_figures ON report (created_at, "
+        "prompt_tokens, output_tokens, thinking_tokens, cost_usd, duration_seconds, "
+        "topics)"
+    ),
+]
+# Full-text index over reports for History's search box. An external-content
+# FTS5 table stores only the index; triggers keep it in step with the report
+# table. Soft deletes (deleted_at) do not touch the indexed columns, so the
+# update trigger fires only for edits of the text itself.
+REPORT_SEARCH_SQLITE = [
+    (
+        "CREATE VIRTUAL TABLE IF NOT EXISTS report_search USING fts5("
+        "title, topics, summary, body, content='report', content_rowid='id', "
+        "tokenize='unicode61 remove_diacritics 2')"
+    ),
+    (
+        "CREATE TRIGGER IF NOT EXISTS report_search_insert AFTER INSERT ON report BEGIN "
+        "INSERT INTO report_search (rowid, title, topics, summary, body) "
+        "VALUES (new.id, new.title, new.topics, new.summary, new.body); END"
+    ),
+    (
+        "CREATE TRIGGER IF NOT EXISTS report_search_delete AFTER DELETE ON report BEGIN "
+        "INSERT INTO report_search (report_search, rowid, title, topics, summary, body) "
+        "VALUES ('delete', old.id, old.title, old.topics, old.summary, old.body); END"
+    ),
+    (
+        "CREATE TRIGGER IF NOT EXISTS report_search_update "
+        "AFTER UPDATE OF title, topics, summary, body ON report BEGIN "
+        "INSERT INTO report_search (report_search, rowid, title, topics, summary, body) "
+        "VALUES ('delete', old.id, old.title, old.topics, old.summary, old.body); "
+        "INSERT INTO report_search (rowid, title, topics, summary, body) "
+        "VALUES (new.id, new.title, new.topics, new.summary, new.body); END"
+    ),
+    "INSERT INTO report_search (report_search) VALUES ('rebuild')",
+    # History sorts jobs by run time; the expression must match the one in
+    # generation.history for SQLite to use this index.
+    (
+        "CREATE INDEX IF NOT EXISTS ix_generationjob_run_seconds ON generationjob "
+        "(((julianday(finished_at) - julianday(started_at)) * 86400.0))"
+    ),
+    *_HISTORY_INDEXES,
+]
+# PostgreSQL has no FTS5: History searches a tsvector of the same columns,
+# and this GIN index on that expression keeps the search off a full scan.
+REPORT_SEARCH_POSTGRESQL = [
+    (
+        "CREATE INDEX IF NOT EXISTS ix_report_search ON report USING gin "
+        "(to_tsvector('simple', coalesce(title, '') || ' ' || coalesce(topics, '') "
+        "|| ' ' || coalesce(summary, '') || ' ' || coalesce(body, '')))"
+    ),
+    (
+        "CREATE INDEX IF NOT EXISTS ix_generationjob_run_seconds ON generationjob "
+        "((finished_at - started_at))"
+    ),
+    *_HISTORY_INDEXES,
+]
+
+
+def _create_report_search(connection: Connection) -> None:
+    """Create the report search index and sort indexes for this database."""
+    dialect = connection.dialect.name
+    if dialect == "sqlite":
+        statements = REPORT_SEARCH_SQLITE
+    elif dialect == "postgresql":
+        statements = REPORT_SEARCH_POSTGRESQL
+    else:
+        logger.warning("No full-text index for %s; search scans the reports", dialect)
+        return
+    for statement in statements:
+        connection.execute(text(statement))
+
+
+# Ordered schema changes applied after the first schema: (version, steps).
+# A step is SQL text, or a function of the connection when the SQL depends on
+# the database. create_all() makes new tables; a change to an existing table
+# goes here.
+MIGRATIONS: list[tuple[int, list[str | Callable[[Connection], None]]]] = [
+    (1, [_create_report_search]),
+]
 
 
 def is_sqlite(url: str) -> bool:
@@ -68,7 +159,10 @@ def _create_engine(url: str) -> Engine:
     # connections from the pool, and the flag would reject that.
     engine = create_engine(
         url,
-        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        connect_args={
+            "check_same_thread": False,
+            "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
+        },
     )
     event.listen(engine, "connect", _set_sqlite_pragmas)
     return engine
@@ -106,7 +200,10 @@ def _apply_migrations(engine: Engine) -> None:
             if version <= current:
                 continue
             for statement in statements:
-                connection.execute(text(statement))
+                if callable(statement):
+                    statement(connection)
+                else:
+                    connection.execute(text(statement))
             connection.execute(
                 text("INSERT INTO schema_version (version) VALUES (:v)"), {"v": version}
             )
