@@ -127,7 +127,7 @@ def validate_query(
     table) to the ones in ``DEFAULT_CATEGORIES``. ``today`` defaults to the
     current UTC date and decides whether a date range lies in the future.
     """
-    clean_terms = _validate_terms(terms)
+    clean_terms = validate_terms(terms)
     clean_geo = validate_geo(get_settings().trends_geo if geo is None else geo)
     return TrendsQuery(
         terms=clean_terms,
@@ -177,7 +177,14 @@ def default_resolution(geo: str) -> str:
     return "REGION" if "-" not in geo else "CITY"
 
 
-def _validate_terms(terms: Sequence[str] | str) -> tuple[str, ...]:
+def validate_terms(
+    terms: Sequence[str] | str, *, max_terms: int = MAX_TERMS
+) -> tuple[str, ...]:
+    """Return the cleaned terms, or raise ``InvalidRequest`` (field "terms").
+
+    ``max_terms`` above five is for stitched comparisons, which send several
+    requests of at most five terms each.
+    """
     if isinstance(terms, str):
         # A single string is one term: splitting on commas would break terms
         # such as "paris, texas" that Google Trends accepts as one search.
@@ -208,11 +215,16 @@ def _validate_terms(terms: Sequence[str] | str) -> tuple[str, ...]:
         cleaned.append(term)
     if not cleaned:
         raise InvalidRequest("Enter at least one search term.", field="terms")
-    if len(cleaned) > MAX_TERMS:
-        extra = len(cleaned) - MAX_TERMS
+    if len(cleaned) > max_terms:
+        extra = len(cleaned) - max_terms
+        limit = (
+            f"Google Trends compares at most {max_terms} at once"
+            if max_terms <= MAX_TERMS
+            else f"a stitched comparison takes at most {max_terms}"
+        )
         raise InvalidRequest(
-            f"{len(cleaned)} terms were given; Google Trends compares at most "
-            f"{MAX_TERMS} at once. Remove {extra} term{'s' if extra > 1 else ''}.",
+            f"{len(cleaned)} terms were given; {limit}. "
+            f"Remove {extra} term{'s' if extra > 1 else ''}.",
             field="terms",
         )
     return tuple(cleaned)

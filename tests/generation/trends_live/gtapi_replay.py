@@ -77,3 +77,24 @@ def serve_by_token(server: HTTPServer, path: str, bodies: dict[str, str]) -> Non
         return Response(recorded(name), content_type=JSON_TYPE)
 
     server.expect_request(path).respond_with_handler(answer)
+
+
+def serve_weekly_comparison(server: HTTPServer) -> None:
+    """Answer every request of a weekly five-year comparison with recorded bodies.
+
+    Whatever terms are asked for, the answers are those recorded for pizza and
+    bagel: the first term gets pizza's values, the second bagel's.
+    """
+    serve_explore(server, "gtapi_explore_widgets_pizza_bagel_5y.txt")
+    for path, name in {
+        "/trends/api/widgetdata/multiline": (
+            "gtapi_multiline_weekly_2terms_5y_ispartial.txt"
+        ),
+        "/trends/api/widgetdata/comparedgeo": (
+            "gtapi_comparedgeo_country_2terms_2021.txt"
+        ),
+        "/trends/api/widgetdata/relatedsearches": (
+            "gtapi_relatedsearches_queries_pizza_2021.txt"
+        ),
+    }.items():
+        serve_recorded(server, path, name)
