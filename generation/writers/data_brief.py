@@ -8,6 +8,12 @@ from __future__ import annotations
 
 from generation.analysis import Analysis, TermAnalysis, describe_direction
 from generation.text import escape_markdown
+from generation.trends.provenance import (
+    describe_origin,
+    describe_partial_period,
+    describe_query,
+)
+from generation.trends.stitching import describe_stitching
 from generation.writers.base import Brief, Draft, ProgressCallback, register_writer
 
 WRITER_NAME = "data_brief"
@@ -148,17 +154,32 @@ def _method(brief: Brief) -> str:
     partial = (
         "The last period is partial and is left out of the latest value and the change."
         if trends.partial_last
-        else "The last period is complete."
+        else describe_partial_period(trends) or "The last period is complete."
     )
-    source = escape_markdown(trends.provenance or trends.source)
-    return (
-        "## Method and data source\n\n"
+    stitching = describe_stitching(trends)
+    scale = (
+        "the highest point of all the stitched requests"
+        if stitching
+        else "the highest point of the request"
+    )
+    figures = (
         "Figures are Google Trends interest values: an index from 0 to 100 "
-        "relative to the highest point of the request; `<1` is counted as 0.5. "
-        "The change compares the average of the first and the last quarter of "
-        f"the range. {partial}\n\n"
-        f"Source: {trends.source} — {source}. Facts come from the trends data only."
+        f"relative to {scale}; `<1` is counted as 0.5. The change compares the "
+        f"average of the first and the last quarter of the range. {partial}"
     )
+    paragraphs = [
+        "## Method and data source",
+        figures,
+        f"Source: {escape_markdown(describe_origin(trends))}.",
+        f"Query: {escape_markdown(describe_query(trends))}.",
+    ]
+    if stitching:
+        paragraphs.append(escape_markdown(stitching))
+    provenance = escape_markdown(trends.provenance or trends.source)
+    paragraphs.append(
+        f"Provenance: {provenance}. Facts come from the trends data only."
+    )
+    return "\n\n".join(paragraphs)
 
 
 def _change(item: TermAnalysis) -> str:
