@@ -106,7 +106,7 @@ def start_app(port: int, database_url: str, log_path: Path) -> subprocess.Popen:
         except OSError:
             time.sleep(0.3)
     stop_app(process)
-    raise SystemExit(f"The app did not answer within {START_TIMEOUT_SECONDS} s")
+    raise SystemExit(f"The app did not respond within {START_TIMEOUT_SECONDS} s")
 
 
 def stop_app(process: subprocess.Popen) -> None:
@@ -125,7 +125,7 @@ class Client:
             self.headers["Authorization"] = f"Bearer {token}"
 
     def request(self, method: str, path: str, body: dict | None = None) -> float:
-        """Send one request, read the whole answer, return the seconds it took."""
+        """Send one request, read the whole response, return the seconds it took."""
         payload = json.dumps(body).encode() if body is not None else None
         started = time.perf_counter()
         self.connection.request(method, path, body=payload, headers=self.headers)
@@ -133,7 +133,7 @@ class Client:
         response.read()
         elapsed = time.perf_counter() - started
         if response.status >= 300:
-            raise SystemExit(f"{method} {path} answered {response.status}")
+            raise SystemExit(f"{method} {path} returned HTTP {response.status}")
         return elapsed
 
 
@@ -144,7 +144,7 @@ def run_concurrently(
 
     ``make_call`` is run once per thread (to open its connection) and returns
     the call to repeat, which returns its own latency. Returns all latencies
-    and the wall time from the first call to the last answer.
+    and the wall time from the first call to the last response.
     """
     latencies: list[float] = []
     lock = threading.Lock()

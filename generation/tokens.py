@@ -2,7 +2,7 @@
 
 A token is ``trk_`` followed by 43 random URL-safe characters (256 bits from
 ``secrets``). Only its SHA-256 hash and its first characters (the prefix, to
-tell tokens apart in a list) are stored; the token itself is shown once, when
+tell tokens apart in a list) are stored. The token itself is shown once, when
 it is created. Because the token is random and long, a plain hash is enough:
 nobody can guess a token from its hash, so no slow password hash is needed.
 """

@@ -6,7 +6,7 @@ import streamlit as st
 
 from generation.api.schemas import as_utc
 from generation.errors import UserFacingError
-from generation.tokens import create_token, list_tokens, revoke_token
+from generation.tokens import ApiToken, create_token, list_tokens, revoke_token
 
 REVOKED_MESSAGE_KEY = "api-token-revoked-message"
 
@@ -20,6 +20,7 @@ def show_api_tokens() -> None:
         "stored."
     )
     _create_form()
+
     message = st.session_state.pop(REVOKED_MESSAGE_KEY, None)
     if message:
         st.success(message, icon=":material/key_off:")
@@ -27,6 +28,11 @@ def show_api_tokens() -> None:
     if not rows:
         st.info("No API tokens yet.")
         return
+    _token_table(rows)
+    _revoke_form(rows)
+
+
+def _token_table(rows: list[ApiToken]) -> None:
     st.dataframe(
         [
             {
@@ -42,6 +48,9 @@ def show_api_tokens() -> None:
         hide_index=True,
         width="stretch",
     )
+
+
+def _revoke_form(rows: list[ApiToken]) -> None:
     active = {row.id: row.name for row in rows if row.is_active}
     if not active:
         return

@@ -1,4 +1,4 @@
-"""What every route of one API instance shares: settings, engine, runner."""
+"""State shared by every route of one API instance: settings, engine, runner."""
 
 from __future__ import annotations
 

@@ -134,6 +134,7 @@ def validation_sentence(errors: list[Any]) -> tuple[str, str | None]:
     kind = first.get("type", "")
     if location and location[0] in ("body", "query", "path", "header"):
         location = location[1:]
+
     if kind == "json_invalid":
         detail = (first.get("ctx") or {}).get("error", "JSON decode error")
         # FastAPI gives Python's 0-based offset; people count from 1.
@@ -144,6 +145,7 @@ def validation_sentence(errors: list[Any]) -> tuple[str, str | None]:
             f"{position}). Send one JSON object."
         )
         return sentence, None
+
     field = ".".join(location) or None
     message = str(first.get("msg", "is invalid")).removeprefix("Value error, ")
     if kind == "value_error":
@@ -162,6 +164,7 @@ def validation_sentence(errors: list[Any]) -> tuple[str, str | None]:
                 None,
             )
         return f"The request body is invalid: {message}. {DOCS_HINT}", None
+
     if kind == "missing":
         return f"The field '{field}' is required. {DOCS_HINT}", field
     if kind == "extra_forbidden":

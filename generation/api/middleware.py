@@ -1,8 +1,8 @@
 """ASGI middleware of the HTTP API: unexpected errors, tokens, body size.
 
 Access is checked here rather than in a FastAPI dependency because FastAPI
-reads and parses the request body before it solves dependencies: a request
-without a token would otherwise be answered about its JSON, and an
+reads and parses the request body before it solves dependencies. A request
+without a token would otherwise get a reply about its JSON, and an
 unauthenticated client could make the server parse large bodies.
 """
 
@@ -43,8 +43,8 @@ def route_path(scope: Scope) -> str:
 class UnexpectedErrorMiddleware:
     """Turns an unhandled exception into a 500 JSON sentence and one log entry.
 
-    Starlette's own error middleware re-raises after answering, which would
-    log the traceback a second time in the server that mounts the API.
+    Starlette's own error middleware re-raises after sending its response, so
+    the server that mounts the API would log the traceback a second time.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -131,7 +131,7 @@ class TokenAuthMiddleware:
 class BodySizeLimitMiddleware:
     """Rejects request bodies over ``max_bytes`` with 413, before reading them.
 
-    A declared Content-Length over the limit is rejected at once; a body sent
+    A declared Content-Length over the limit is rejected at once. A body sent
     in chunks is counted as it arrives and rejected when it passes the limit.
     """
 

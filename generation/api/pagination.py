@@ -82,7 +82,7 @@ def list_jobs_page(
     if created_before is not None:
         statement = statement.where(col(GenerationJob.created_at) < created_before)
     with session_scope(engine) as session:
-        # One row more than asked tells whether another page exists.
+        # Fetching one row more than the limit shows whether another page exists.
         jobs = list(session.exec(statement.limit(limit + 1)).all())
     if len(jobs) <= limit:
         return jobs, None

@@ -38,7 +38,7 @@ class RateLimiter:
         """Take one request from ``key``'s bucket.
 
         Returns 0 when the request may go ahead, otherwise the seconds until
-        the bucket holds a request again.
+        the bucket contains a request again.
         """
         now = self._clock()
         with self._lock:

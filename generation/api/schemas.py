@@ -26,7 +26,7 @@ class ErrorBody(BaseModel):
 
 
 class GenerateBody(GenerationRequest):
-    """What ``POST /api/generate`` accepts: the fields of the generation form.
+    """The body of ``POST /api/generate``: the fields of the generation form.
 
     Name the trends data with exactly the fields you need: ``dataset_id`` (from
     ``POST /api/datasets``), ``samples`` (bundled sample names), or
@@ -55,7 +55,7 @@ class GenerateBody(GenerationRequest):
 
 
 class SubmissionBody(BaseModel):
-    """The answer to a submission: the job to poll."""
+    """The response to a submission: the job to poll."""
 
     job_id: int
     status: JobStatus
@@ -263,7 +263,7 @@ def _report_topics(report: Report) -> list[str]:
 
 
 class HealthBody(BaseModel):
-    """What a load balancer checks: 200 when the database answers, else 503."""
+    """The health check: 200 when the database responds and the runner runs."""
 
     status: str = Field(examples=["ok"])
     database: bool

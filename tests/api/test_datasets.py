@@ -79,7 +79,7 @@ def test_same_upload_twice_returns_the_same_dataset(api_client, auth):
     assert second["dataset_id"] == first["dataset_id"]
 
 
-def test_page_saved_as_csv_is_rejected_with_the_importers_sentence(api_client, auth):
+def test_html_upload_is_400_with_sentence(api_client, auth):
     page = b"<!DOCTYPE html><html><head><title>Google Trends</title></head></html>"
 
     response = upload(api_client, auth, ("trends.csv", page))

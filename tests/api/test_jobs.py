@@ -97,9 +97,7 @@ def test_unknown_job_is_404(api_client, auth):
         ("99999999999999999999", "99999999999999999999"),
     ],
 )
-def test_job_ids_that_are_not_positive_integers_are_404(
-    api_client, auth, add_job, raw_id, shown
-):
+def test_malformed_job_ids_are_404(api_client, auth, add_job, raw_id, shown):
     add_job()
 
     response = api_client.get(f"/api/status/{raw_id}", headers=auth)
@@ -111,7 +109,7 @@ def test_job_ids_that_are_not_positive_integers_are_404(
     assert api_client.get("/api/jobs", headers=auth).json()["jobs"] != []
 
 
-def test_jobs_are_listed_newest_first_a_page_at_a_time(api_client, auth, add_job):
+def test_jobs_listed_newest_first_in_pages(api_client, auth, add_job):
     ids = [add_job() for _ in range(5)]
 
     pages = []

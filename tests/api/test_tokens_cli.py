@@ -66,7 +66,7 @@ def test_revoke_stops_the_token(engine):
     assert "revoked" in listed
 
 
-def test_revoke_unknown_id_is_one_sentence_and_status_2():
+def test_revoke_unknown_id_fails():
     revoked = run_cli("tokens", "revoke", "12")
 
     assert revoked.returncode == 2

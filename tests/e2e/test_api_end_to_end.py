@@ -1,8 +1,9 @@
 """The HTTP API end to end: ``streamlit run app.py`` serves it beside the pages.
 
 A program's whole path: a token from the command line, a real Trends export
-uploaded, a generation started and polled until it succeeds, the report's
-figures read back; then the same job in the History page of the same server.
+uploaded, a generation started and polled until it succeeds, and the
+report's figures read back. The browser test then finds the same job in the
+History page of the same server.
 """
 
 from __future__ import annotations
@@ -150,8 +151,8 @@ def test_job_started_over_http_shows_in_history(start_app, page):
     status = generate_over_http(app)
     job_id = status["job_id"]
 
-    # Headless Chromium cannot answer a save dialog; when the File System
-    # Access API fails, Streamlit downloads the grid's CSV as a plain file.
+    # Headless Chromium cannot use a save dialog. When the File System Access
+    # API fails, Streamlit downloads the grid's CSV as a plain file instead.
     page.add_init_script(
         "window.showSaveFilePicker = () => Promise.reject(new Error('no dialog'));"
     )

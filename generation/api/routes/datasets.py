@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 router = APIRouter(tags=["datasets"])
 
 # An analyst combines at most a time series, a region file and two related
-# lists of one comparison; more parts than this is not one dataset.
+# lists of one comparison, so more parts than this are not one dataset.
 MAX_FILES = 5
 UPLOAD_FIELD = "file"
 
@@ -75,8 +75,8 @@ async def upload_dataset(
     """Import Google Trends CSV exports as one dataset, as the Explore page does.
 
     Send the files as multipart form data in the field ``file`` (repeat it to
-    combine a time series, a region file and related lists). The answer
-    carries the ``dataset_id`` to use in ``POST /api/generate``. Uploading the
+    combine a time series, a region file and related lists). The response
+    contains the ``dataset_id`` to use in ``POST /api/generate``. Uploading the
     same data again returns the dataset stored the first time.
     """
     content_type = request.headers.get("content-type", "")

@@ -39,7 +39,7 @@ def runner_is_alive(runner: JobRunner) -> bool:
 def health(context: Context) -> HealthBody | JSONResponse:
     """Report whether this process can take jobs; needs no token.
 
-    200 while the database answers and the job runner runs; 503 otherwise.
+    200 while the database responds and the job runner runs; 503 otherwise.
     """
     try:
         with context.engine.connect() as connection:

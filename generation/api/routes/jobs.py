@@ -155,7 +155,7 @@ def generate(
 ) -> SubmissionBody:
     """Start a report generation and return at once with the job to poll.
 
-    Answers 202 with a new job. An identical request (same fields, topics in
+    Returns 202 with a new job. An identical request (same fields, topics in
     any order) submitted within JOB_DEDUP_SECONDS, or one still queued or
     running, gets that job back with 200 and ``created: false``, as the form
     does.
