@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func, insert, update
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
@@ -590,20 +590,28 @@ class _ProgressRecorder:
         }
         if text is not None:
             values["partial_text"] = text
-        with session_scope(self.runner.engine) as session:
-            session.execute(
+        # One short transaction per update: the row, its stage-log entry and
+        # the cancel flag together, so a write is never half-recorded and the
+        # SQLite write lock is taken once.
+        with self.runner.engine.begin() as connection:
+            cancel = connection.execute(
                 update(GenerationJob)
                 .where(GenerationJob.id == self.job_id)
                 .values(**values)
-            )
-            cancel = session.exec(
-                select(GenerationJob.cancel_requested).where(
-                    GenerationJob.id == self.job_id
+                .returning(GenerationJob.cancel_requested)
+            ).scalar_one()
+            if changed:
+                connection.execute(
+                    insert(JobEvent).values(
+                        job_id=self.job_id,
+                        at=values["heartbeat_at"],
+                        stage=stage,
+                        progress=values["progress"],
+                        message=message,
+                    )
                 )
-            ).one()
         if changed:
             self.stage, self.message = stage, message
-            self.runner._add_event(self.job_id, stage, values["progress"], message)
         if cancel:
             raise JobCancelled()
 
