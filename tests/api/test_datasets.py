@@ -124,6 +124,19 @@ def test_form_without_a_file_is_415(api_client, auth):
     assert response.json()["error"].startswith("The form has no file in the field")
 
 
+def test_more_than_five_files_is_400(api_client, auth):
+    content = WEEKLY_EXPORT.read_bytes()
+    files = [(f"part-{number}.csv", content) for number in range(6)]
+
+    response = upload(api_client, auth, *files)
+
+    assert response.status_code == 400
+    assert response.json()["error"] == (
+        "The upload could not be read as a form (Too many files. Maximum number "
+        "of files is 5.); send at most 5 CSV files in the field 'file'."
+    )
+
+
 def test_unknown_dataset_is_404(api_client, auth):
     response = api_client.get("/api/datasets/31", headers=auth)
 

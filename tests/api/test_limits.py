@@ -65,6 +65,33 @@ def test_oversize_upload_is_413(make_client, auth):
     assert response.json()["error"] == TOO_LARGE
 
 
+def test_streamed_oversize_upload_is_413(make_client, auth):
+    client = make_client(API_MAX_BODY_BYTES=LIMIT)
+    boundary = "limit-test"
+
+    def chunks():
+        yield (
+            f"--{boundary}\r\n"
+            'Content-Disposition: form-data; name="file"; filename="big.csv"\r\n'
+            "Content-Type: text/csv\r\n\r\nWeek,pizza: (Worldwide)\n"
+        ).encode()
+        for _ in range(100):
+            yield b"2024-01-07,50\n" * 80
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    response = client.post(
+        "/api/datasets",
+        content=chunks(),
+        headers={
+            **auth,
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+        },
+    )
+
+    assert response.status_code == 413
+    assert response.json()["error"] == TOO_LARGE
+
+
 def test_body_under_the_limit_passes(make_client, auth):
     client = make_client(API_MAX_BODY_BYTES=LIMIT)
 

@@ -9,11 +9,13 @@ from fastapi import APIRouter, Request, Response
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from generation.api.context import Context, api_url
 from generation.api.errors import FileTooLarge, UnsupportedUpload
 from generation.api.schemas import DatasetBody, ErrorBody, as_utc
 from generation.datasets import get_dataset, load_dataset, save_dataset
+from generation.errors import TrendsFileError
 from generation.queries import parse_id
 from generation.trends.base import TrendsData
 from generation.trends.csv_import import (
@@ -85,7 +87,15 @@ async def upload_dataset(
             "Send the Google Trends export as multipart/form-data, with the CSV "
             f"file in the field '{UPLOAD_FIELD}'."
         )
-    form = await request.form(max_files=MAX_FILES, max_fields=MAX_FILES + 1)
+    try:
+        form = await request.form(max_files=MAX_FILES, max_fields=MAX_FILES + 1)
+    except StarletteHTTPException as error:
+        if error.status_code == 413:
+            raise
+        raise TrendsFileError(
+            f"The upload could not be read as a form ({error.detail}); send at "
+            f"most {MAX_FILES} CSV files in the field '{UPLOAD_FIELD}'."
+        ) from None
     try:
         uploads = [
             part for part in form.getlist(UPLOAD_FIELD) if isinstance(part, UploadFile)
