@@ -231,7 +231,7 @@ def _run_now(args: argparse.Namespace) -> int:
     # The job runs on this process's pool, so the command waits for its end.
     print(f"Job {outcome.job_id} started.", file=sys.stderr)
     job = runner.wait(outcome.job_id)
+    runner.shutdown(wait=True)
     sender.drain()
-    runner.shutdown()
     print(f"Job {job.id} {job.status}: {job.message}")
     return 0 if job.report_id else 1

@@ -329,7 +329,7 @@ def main_run_due(*, wait_seconds: float | None = None) -> int:
     from generation.webhooks import start_webhooks
 
     runner = get_runner()
-    dispatcher = start_webhooks()
+    sender = start_webhooks()
     outcomes = run_due(runner=runner)
     checks = check_due_watchlists(engine=runner.engine)
     for outcome in outcomes:
@@ -342,8 +342,9 @@ def main_run_due(*, wait_seconds: float | None = None) -> int:
     for job_id in started:
         job = runner.wait(job_id, timeout=wait_seconds)
         print(f"job {job_id}: {job.status}: {job.message}")
-    # Retries of failed deliveries stay queued in the database; the app's
-    # sender, or the next run-due, sends them.
-    dispatcher.drain(timeout=wait_seconds)
-    runner.shutdown()
+    # Shutting the pool down first lets every ended job call its listeners,
+    # so the sender has all their events. Retries of failed deliveries stay
+    # in the database for the app's sender or the next run-due.
+    runner.shutdown(wait=True)
+    sender.drain(timeout=wait_seconds)
     return 1 if any(outcome.error for outcome in outcomes) else 0

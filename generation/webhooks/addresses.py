@@ -31,12 +31,12 @@ _NUMERIC_HOST = re.compile(r"^[0-9a-fA-FxX.]+$")
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 # The order decides which word a rejection uses for an address in several ranges.
 _RANGE_CHECKS = (
-    ("is_unspecified", "unspecified"),
-    ("is_loopback", "loopback"),
-    ("is_link_local", "link-local"),
-    ("is_multicast", "multicast"),
-    ("is_private", "private"),
-    ("is_reserved", "reserved"),
+    ("is_unspecified", "an unspecified address"),
+    ("is_loopback", "a loopback address"),
+    ("is_link_local", "a link-local address"),
+    ("is_multicast", "a multicast address"),
+    ("is_reserved", "a reserved address"),
+    ("is_private", "a private address"),
 )
 
 
@@ -64,10 +64,10 @@ class WebhookUrl:
 
 @dataclass(frozen=True)
 class WebhookTarget:
-    """A checked webhook URL and the IP address to connect to."""
+    """A checked webhook URL and the IP addresses to connect to, in order."""
 
     url: WebhookUrl
-    address: str
+    addresses: tuple[str, ...]
 
 
 def parse_webhook_url(url: str) -> WebhookUrl:
@@ -143,21 +143,24 @@ def read_ip_literal(host: str) -> IPAddress | None:
 
 
 def rejection_reason(address: IPAddress) -> str | None:
-    """Return why deliveries may not reach ``address`` (e.g. "loopback"), or None."""
+    """Return why deliveries may not reach ``address``, or None when they may.
+
+    The reason is a noun phrase such as "a loopback address".
+    """
     if isinstance(address, ipaddress.IPv6Address):
         embedded = _embedded_ipv4(address)
         if embedded:
             for inner in embedded:
                 reason = rejection_reason(inner)
                 if reason:
-                    return f"{reason} (inside the IPv6 address {address})"
+                    return f"{reason} ({inner}) inside an IPv6 address"
             if address.ipv4_mapped is not None:
                 return None
-    for attribute, label in _RANGE_CHECKS:
+    for attribute, reason in _RANGE_CHECKS:
         if getattr(address, attribute):
-            return label
+            return reason
     if not address.is_global:
-        return "non-public"
+        return "an address outside the public internet"
     return None
 
 
@@ -167,7 +170,7 @@ def resolve_target(
     allow_private: bool,
     resolver=socket.getaddrinfo,
 ) -> WebhookTarget:
-    """Return the checked URL and one IP address of its host to connect to.
+    """Return the checked URL and the IP addresses of its host to connect to.
 
     Raises ``WebhookAddressRejected`` when the host is, or resolves to, an
     address outside the public internet and private addresses are not allowed,
@@ -181,19 +184,20 @@ def resolve_target(
     if not allow_private:
         for address in addresses:
             reason = rejection_reason(address)
-            if reason:
-                via = (
-                    ""
-                    if parsed.literal is not None
-                    else f" ({parsed.host} resolves to {address})"
-                )
-                raise WebhookAddressRejected(
-                    f"The webhook URL points at a {reason} address{via}. "
-                    "Webhooks may only reach public addresses unless "
-                    "WEBHOOK_ALLOW_PRIVATE is set.",
-                    field="url",
-                )
-    return WebhookTarget(url=parsed, address=str(addresses[0]))
+            if reason is None:
+                continue
+            if parsed.literal is not None:
+                where = f"The webhook URL points at {address}"
+            else:
+                where = f"The webhook host {parsed.host} resolves to {address}"
+            raise WebhookAddressRejected(
+                f"{where}, which is {reason}. Webhooks may only reach public "
+                "addresses unless WEBHOOK_ALLOW_PRIVATE is set.",
+                field="url",
+            )
+    return WebhookTarget(
+        url=parsed, addresses=tuple(str(address) for address in addresses)
+    )
 
 
 def _resolve(parsed: WebhookUrl, resolver) -> list[IPAddress]:

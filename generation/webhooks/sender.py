@@ -83,8 +83,9 @@ def post_signed(
     }
     if secret:
         headers[SIGNATURE_HEADER] = sign(secret, timestamp, body)
-    connection = _connect(target, timeout)
+    connection: http.client.HTTPConnection | None = None
     try:
+        connection = _connect(target, timeout)
         connection.request("POST", target.url.target, body=body, headers=headers)
         response = connection.getresponse()
         status = response.status
@@ -112,7 +113,8 @@ def post_signed(
             retryable=True,
         )
     finally:
-        connection.close()
+        if connection is not None:
+            connection.close()
     duration = _elapsed_ms(started)
     if 200 <= status < 300:
         return AttemptResult(status, duration)
@@ -133,14 +135,32 @@ def post_signed(
 
 
 def _connect(target: WebhookTarget, timeout: float) -> http.client.HTTPConnection:
-    if target.url.scheme == "https":
-        return _PinnedHTTPSConnection(
-            target.address,
-            target.url.port,
-            server_hostname=target.url.host,
-            timeout=timeout,
-        )
-    return http.client.HTTPConnection(target.address, target.url.port, timeout=timeout)
+    """Connect to the first of the checked addresses that accepts; raise the last error."""
+    last_error: OSError | None = None
+    for address in target.addresses:
+        if target.url.scheme == "https":
+            connection: http.client.HTTPConnection = _PinnedHTTPSConnection(
+                address,
+                target.url.port,
+                server_hostname=target.url.host,
+                timeout=timeout,
+            )
+        else:
+            connection = http.client.HTTPConnection(
+                address, target.url.port, timeout=timeout
+            )
+        try:
+            connection.connect()
+        except ssl.SSLCertVerificationError:
+            connection.close()
+            raise
+        except OSError as error:
+            connection.close()
+            last_error = error
+            continue
+        return connection
+    assert last_error is not None
+    raise last_error
 
 
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):

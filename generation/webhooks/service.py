@@ -380,6 +380,9 @@ def deliver_due(
     settings = settings or get_settings()
     engine = engine or get_engine(settings.database_url)
     moment = as_utc(now or clock.now())
+    # A fixed ``now`` (tests, catch-up) stamps every attempt; otherwise each
+    # attempt reads the clock when it starts.
+    read_now = clock.now if now is None else (lambda: moment)
     _release_stale_claims(engine, settings, moment)
     with session_scope(engine) as session:
         due = session.exec(
@@ -390,7 +393,7 @@ def deliver_due(
         ).all()
     tried = 0
     for delivery_id in due:
-        if _attempt(engine, settings, delivery_id, clock.now):
+        if _attempt(engine, settings, delivery_id, read_now):
             tried += 1
     return tried
 

@@ -3,21 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from pytest_httpserver import HTTPServer
+from scheduling_support import CLOSED_LOCAL_URL
 
 from generation import config
 from generation.scheduling import runner as scheduling_runner
 from generation.trends import transport
 from generation.webhooks import stop_webhooks
-
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "scheduling"
-TRENDING_FEED_GB = FIXTURES / "trends_trending_now_rss_gb.xml"
-# A local port nothing listens on: a test that forgets its server fails
-# here instead of reaching Google.
-CLOSED_LOCAL_URL = "http://127.0.0.1:9"
 
 
 @pytest.fixture(autouse=True)

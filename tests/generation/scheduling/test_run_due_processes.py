@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 from datetime import timedelta
 from pathlib import Path
 
-from conftest import CLOSED_LOCAL_URL
+from scheduling_support import CLOSED_LOCAL_URL
 from sqlmodel import Session, func, select
 
 from generation.models import GenerationJob, JobStatus, utcnow
 from generation.scheduling import Timing, create_schedule
 from generation.scheduling.models import ScheduleRun
+from generation.webhooks.models import WebhookEndpoint
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 SCHEDULES = 8
@@ -141,6 +143,34 @@ def test_run_due_command_line(engine, tmp_path):
     assert listing.returncode == 0, listing.stderr
     assert "Schedule 0: Daily at 00:00 (UTC)" in listing.stdout
     assert "Caught up once after downtime: 2 earlier due times" in listing.stdout
+
+
+def test_run_due_sends_webhooks_before_exit(engine, tmp_path, httpserver):
+    (schedule_id,) = add_overdue_schedules(1)
+    httpserver.expect_request("/hook", method="POST").respond_with_data("ok")
+    environment = cli_environment(tmp_path)
+    environment["WEBHOOK_ALLOW_PRIVATE"] = "true"
+    with Session(engine) as session:
+        session.add(
+            WebhookEndpoint(url=httpserver.url_for("/hook"), events=["job.succeeded"])
+        )
+        session.commit()
+
+    finished = subprocess.run(
+        [sys.executable, "-m", "generation", "run-due"],
+        cwd=REPO_ROOT,
+        env=environment,
+        capture_output=True,
+        check=False,
+        text=True,
+        timeout=240,
+    )
+
+    assert finished.returncode == 0, finished.stderr
+    assert len(httpserver.log) == 1
+    payload = json.loads(httpserver.log[0][0].get_data())
+    assert payload["event"] == "job.succeeded"
+    assert payload["schedule_id"] == schedule_id
 
 
 def test_schedules_commands(engine, tmp_path):

@@ -7,8 +7,8 @@ import time
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from conftest import TRENDING_FEED_GB
 from pytest_httpserver import HTTPServer
+from scheduling_support import TRENDING_FEED_GB
 from sqlmodel import Session, select
 
 from generation.clock import ManualClock
