@@ -377,9 +377,8 @@ class JobRunner:
                 error=error.message,
                 partial_text=partial,
             )
-        except (
-            Exception
-        ) as error:  # the job must end with a sentence, never stay running
+        except Exception as error:
+            # The job must end with a sentence, never stay running.
             logger.exception("Job %s failed on an unexpected error", job_id)
             sentence = UNEXPECTED_ERROR.format(kind=type(error).__name__)
             self._end(
@@ -389,6 +388,8 @@ class JobRunner:
                 error=sentence,
                 partial_text=progress.text,
             )
+        finally:
+            progress.close()
 
     def _claim(self, job_id: int) -> bool:
         """Move the job from queued to running; False if it was cancelled or taken."""
@@ -491,6 +492,7 @@ class JobRunner:
                 output_tokens=draft.output_tokens,
                 thinking_tokens=draft.thinking_tokens,
                 cost_usd=draft.cost_usd,
+                stage_costs=dict(draft.stage_costs),
                 timings=dict(timer.stages),
                 duration_seconds=round(time.perf_counter() - timer.started, 4),
             )
@@ -570,7 +572,10 @@ class _ProgressRecorder:
         self.stage = ""
         self.message = ""
         self.text = ""
+        self._written_text = ""
         self._last_text_write = 0.0
+        self._lock = threading.Lock()
+        self._flush_timer: threading.Timer | None = None
 
     def __call__(
         self, stage: str, percent: int, message: str, text: str | None = None
@@ -580,8 +585,12 @@ class _ProgressRecorder:
         changed = stage != self.stage or message != self.message
         now = time.monotonic()
         if not changed and now - self._last_text_write < TEXT_WRITE_INTERVAL_SECONDS:
+            # If the stream pauses after this chunk, the page would show
+            # stale text until the next one; write it once the interval ends.
+            self._flush_text_later()
             return
         self._last_text_write = now
+        self._written_text = self.text
         values: dict[str, Any] = {
             "stage": stage,
             "progress": max(0, min(100, int(percent))),
@@ -614,6 +623,42 @@ class _ProgressRecorder:
             self.stage, self.message = stage, message
         if cancel:
             raise JobCancelled()
+
+    def _flush_text_later(self) -> None:
+        with self._lock:
+            if self._flush_timer is not None:
+                return
+            self._flush_timer = threading.Timer(
+                TEXT_WRITE_INTERVAL_SECONDS, self._flush_text
+            )
+            self._flush_timer.daemon = True
+            self._flush_timer.start()
+
+    def _flush_text(self) -> None:
+        with self._lock:
+            self._flush_timer = None
+            text = self.text
+            if text == self._written_text:
+                return
+            self._written_text = text
+            self._last_text_write = time.monotonic()
+        try:
+            with self.runner.engine.begin() as connection:
+                connection.execute(
+                    update(GenerationJob)
+                    .where(GenerationJob.id == self.job_id)
+                    .where(GenerationJob.status == JobStatus.RUNNING)
+                    .values(partial_text=text, heartbeat_at=utcnow())
+                )
+        except Exception:  # the next progress update writes the text anyway
+            logger.exception("Job %s: writing streamed text failed", self.job_id)
+
+    def close(self) -> None:
+        """Stop a pending text write; the job's end records the final text."""
+        with self._lock:
+            if self._flush_timer is not None:
+                self._flush_timer.cancel()
+                self._flush_timer = None
 
     def for_writer(
         self, stage: str, percent: int, message: str, text: str | None = None

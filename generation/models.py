@@ -129,6 +129,8 @@ class Report(SQLModel, table=True):
     output_tokens: int = 0
     thinking_tokens: int = 0
     cost_usd: float = 0.0
+    # US dollars per writing step, e.g. {"outline": 0.0004, "section 1": 0.002}.
+    stage_costs: dict[str, float] = Field(default_factory=dict, sa_column=Column(JSON))
     # Seconds per stage, e.g. {"load data": 0.01, "write": 0.2}.
     timings: dict[str, float] = Field(default_factory=dict, sa_column=Column(JSON))
     duration_seconds: float = 0.0

@@ -45,6 +45,15 @@ def show_report(report: Report) -> None:
             ],
             hide_index=True,
         )
+        if report.stage_costs:
+            st.markdown("**Cost per writing step**")
+            st.dataframe(
+                [
+                    {"step": step, "US dollars": round(cost, 6)}
+                    for step, cost in report.stage_costs.items()
+                ],
+                hide_index=True,
+            )
 
 
 def _without_title(body: str) -> str:

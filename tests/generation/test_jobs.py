@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
+import time
 from datetime import timedelta
 from pathlib import Path
 
@@ -294,3 +295,65 @@ def test_the_heartbeat_keeps_a_long_job_alive(engine, dataset_id, gate_writer):
         runner.shutdown()
     with Session(engine) as session:
         assert session.exec(select(Report)).one().title == "Gated"
+
+
+def test_streamed_text_is_written_when_the_stream_pauses(runner, dataset_id):
+    seen_during_pause: list[str] = []
+
+    class PausingWriter:
+        name = "test_pausing"
+        version = "1"
+
+        def write(self, brief, on_progress):
+            on_progress("write", 10, "Streaming", text="first chunk")
+            # Within the write interval, so this chunk is held back at first.
+            on_progress("write", 10, "Streaming", text="first chunk, second chunk")
+            time.sleep(jobs.TEXT_WRITE_INTERVAL_SECONDS * 4)
+            seen_during_pause.append(get_job(self.job_id).partial_text)
+            return Draft(
+                title="Paused",
+                summary="",
+                body="done",
+                writer=self.name,
+                writer_version=self.version,
+            )
+
+    writer = PausingWriter()
+    register_writer("test_pausing", lambda options: writer)
+    try:
+        submission = runner.submit({"dataset_id": dataset_id, "writer": "test_pausing"})
+        writer.job_id = submission.job_id
+        job = runner.wait(submission.job_id, timeout=20)
+    finally:
+        _registry.pop("test_pausing", None)
+    assert job.status == JobStatus.SUCCEEDED
+    assert seen_during_pause == ["first chunk, second chunk"]
+
+
+def test_a_report_keeps_the_cost_of_each_writing_step(runner, dataset_id):
+    class CostedWriter:
+        name = "test_costed"
+        version = "1"
+
+        def write(self, brief, on_progress):
+            return Draft(
+                title="Costed",
+                summary="",
+                body="text",
+                writer=self.name,
+                writer_version=self.version,
+                cost_usd=0.003,
+                stage_costs={"outline": 0.001, "section 1": 0.002},
+            )
+
+    register_writer("test_costed", lambda options: CostedWriter())
+    try:
+        job = runner.wait(
+            runner.submit({"dataset_id": dataset_id, "writer": "test_costed"}).job_id,
+            20,
+        )
+    finally:
+        _registry.pop("test_costed", None)
+    report = get_report(job.report_id)
+    assert report.stage_costs == {"outline": 0.001, "section 1": 0.002}
+    assert report.cost_usd == 0.003
