@@ -6,6 +6,7 @@ import csv
 import io
 
 import pytest
+from pypdf import PdfReader
 
 from generation.db import session_scope
 from generation.models import Report, utcnow
@@ -56,14 +57,40 @@ def test_report_json_has_each_terms_peak_period(api_client, auth, report_id):
 
 
 def test_report_as_markdown(api_client, auth, report_id):
-    json_body = api_client.get(f"/api/reports/{report_id}", headers=auth).json()
-
     response = api_client.get(f"/api/reports/{report_id}?format=md", headers=auth)
 
     assert response.status_code == 200
     assert response.headers["content-type"] == "text/markdown; charset=utf-8"
-    assert response.text == json_body["body"]
-    assert "2024-05-12" in response.text
+    assert response.headers["content-disposition"].startswith(
+        f'inline; filename="report-{report_id}-'
+    )
+    heading = response.text.splitlines()[0]
+    assert heading.startswith("# ")
+    assert "ozempic, monjauro, wegovy" in heading
+    for week, _value in peak_weeks_in_export().values():
+        assert week in response.text
+
+
+def test_report_as_html(api_client, auth, report_id):
+    response = api_client.get(f"/api/reports/{report_id}?format=html", headers=auth)
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    assert response.text.lstrip().lower().startswith("<!doctype html>")
+    for week, _value in peak_weeks_in_export().values():
+        assert week in response.text
+
+
+def test_report_as_pdf(api_client, auth, report_id):
+    response = api_client.get(f"/api/reports/{report_id}?format=pdf", headers=auth)
+
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-")
+    text = "".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages
+    )
+    assert "2024-05-12" in text
 
 
 def test_unknown_format_is_named(api_client, auth, report_id):

@@ -10,12 +10,13 @@ from fastapi.responses import Response
 from generation.api.context import Context
 from generation.api.schemas import ErrorBody, ReportBody
 from generation.errors import NotFound
+from generation.exports import export_report
 from generation.models import Report
 from generation.queries import get_report, parse_id
 
 router = APIRouter(tags=["reports"])
 
-ReportFormat = Literal["json", "md"]
+ReportFormat = Literal["json", "md", "html", "pdf"]
 
 
 @router.get(
@@ -24,7 +25,11 @@ ReportFormat = Literal["json", "md"]
     response_model=ReportBody,
     responses={
         200: {
-            "content": {"text/markdown": {}},
+            "content": {
+                "text/markdown": {},
+                "text/html": {},
+                "application/pdf": {},
+            },
             "description": "The report as JSON, or as a document with ?format=.",
         },
         401: {"model": ErrorBody, "description": "No API token, or not a valid one."},
@@ -36,13 +41,16 @@ def read_report(
     context: Context,
     format: Annotated[
         ReportFormat,
-        Query(description="json (default) or md for the Markdown document."),
+        Query(
+            description="json (default), or md, html or pdf for the document "
+            "as the History page exports it."
+        ),
     ] = "json",
 ) -> ReportBody | Response:
     """Return a report with its analysis per term (peak period, peak value, ...)."""
     report = find_report(parse_id(report_id, what="report"), context)
-    if format == "md":
-        return markdown_response(report)
+    if format != "json":
+        return document_response(report, format, context)
     return ReportBody.from_report(report)
 
 
@@ -53,11 +61,11 @@ def find_report(report_id: int, context: Context) -> Report:
     return report
 
 
-def markdown_response(report: Report) -> Response:
+def document_response(report: Report, format: str, context: Context) -> Response:
+    assert report.id is not None
+    exported = export_report(report.id, format, engine=context.engine)
     return Response(
-        report.body,
-        media_type="text/markdown; charset=utf-8",
-        headers={
-            "Content-Disposition": f'inline; filename="report-{report.id}.md"',
-        },
+        exported.content,
+        media_type=exported.media_type,
+        headers={"Content-Disposition": f'inline; filename="{exported.filename}"'},
     )
