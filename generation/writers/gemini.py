@@ -40,7 +40,7 @@ from generation.config import Settings, get_settings
 from generation.errors import InvalidRequest, MissingApiKey, WriterFailed
 from generation.text import without_remote_images
 from generation.writers import prompts
-from generation.writers.base import Brief, Draft, ProgressCallback, register_writer
+from generation.writers.base import Brief, Draft, ProgressCallback
 from generation.writers.gemini_failures import (
     MAX_ATTEMPTS,
     MAX_SUGGESTED_WAIT_SECONDS,
@@ -741,5 +741,3 @@ def _percent_within(step: _Step, characters: int) -> int:
         int(step.start_percent + done * (step.end_percent - step.start_percent)),
     )
 
-
-register_writer(WRITER_NAME, lambda options: GeminiWriter())
