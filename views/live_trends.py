@@ -1,8 +1,9 @@
 """The live source of Explore: the query form, suggestions and trending now.
 
 The query widgets are bound to the URL (q, date, geo, cat, gprop, resolution,
-as on trends.google.com), so a link reopens the same exploration. All fetching,
-caching and validation happens in ``generation.trends.service``.
+as on trends.google.com, and stitch), so a link reopens the same exploration.
+All fetching, caching and validation happens in ``generation.trends.service``
+and, for more than five terms, ``generation.trends.stitching``.
 """
 
 from __future__ import annotations
@@ -14,11 +15,23 @@ import streamlit as st
 from generation.config import get_settings
 from generation.errors import InvalidRequest, NoTrendsData, TrendsUnavailable
 from generation.queries import list_categories
-from generation.trends import samples, service
+from generation.trends import samples, service, stitching
 from generation.trends.base import TrendsData
-from generation.trends.query import MAX_TERMS, PROPERTIES, TIMEFRAMES, validate_query
+from generation.trends.query import (
+    MAX_TERMS,
+    PROPERTIES,
+    TIMEFRAMES,
+    TrendsQuery,
+    validate_query,
+)
+from generation.trends.stitching import (
+    MAX_STITCHED_TERMS,
+    StitchedQuery,
+    validate_stitched_query,
+)
 
 TERMS_KEY = "q"
+STITCH_KEY = "stitch"
 NOTICE_KEY = "live-notice"
 TIMEFRAME_LABELS = {
     "now 1-H": "Past hour",
@@ -70,16 +83,25 @@ def _compare() -> TrendsData | None:
     errors: dict[str, st.delta_generator.DeltaGenerator] = {}
     with st.form("live-query", border=True):
         terms = st.multiselect(
-            f"Search terms (up to {MAX_TERMS})",
+            "Search terms",
             options=list(st.session_state.get(TERMS_KEY) or []),
             key=TERMS_KEY,
             accept_new_options=True,
             bind="query-params",
             placeholder="Type a term and press Enter",
-            help="Google Trends compares at most five terms, each scaled 0-100 "
-            "against the highest point of all of them.",
+            help=f"Google Trends compares at most {MAX_TERMS} terms, each scaled "
+            "0-100 against the highest point of all of them. Turn on stitching "
+            f"below to compare up to {MAX_STITCHED_TERMS}.",
         )
         errors["terms"] = st.empty()
+        stitch = st.toggle(
+            f"Compare up to {MAX_STITCHED_TERMS} terms by stitching",
+            key=STITCH_KEY,
+            bind="query-params",
+            help=f"Sends requests of {MAX_TERMS} terms that all include one anchor "
+            "term, then rescales them onto one axis through the anchor. Each "
+            "request counts against Google's rate limit.",
+        )
         columns = st.columns(5)
         fields = {
             "timeframe": _timeframe_picker(columns[0]),
@@ -110,8 +132,9 @@ def _compare() -> TrendsData | None:
             "compare today's trending searches from the Trending now tab."
         )
         return None
+    validate = validate_stitched_query if stitch else validate_query
     try:
-        query = validate_query(
+        query = validate(
             terms,
             fields["timeframe"],
             geo=fields["geo"] or "",
@@ -128,10 +151,18 @@ def _compare() -> TrendsData | None:
     return _fetch(query)
 
 
-def _fetch(query) -> TrendsData | None:
+def _fetch(query: TrendsQuery | StitchedQuery) -> TrendsData | None:
+    requests = stitching.count_requests(len(query.terms))
     try:
-        with st.spinner("Asking Google Trends..."):
-            result = service.get_trends(query)
+        with st.spinner(
+            "Asking Google Trends..."
+            if requests == 1
+            else f"Asking Google Trends ({requests} requests, one after another)..."
+        ):
+            if isinstance(query, StitchedQuery):
+                result = stitching.get_stitched_trends(query)
+            else:
+                result = service.get_trends(query)
     except NoTrendsData as error:
         st.info(error.message, icon=":material/search_off:")
         return None
@@ -149,7 +180,6 @@ def _fetch(query) -> TrendsData | None:
             f"{service.describe_age(result.age_seconds)} ago instead.",
             icon=":material/history:",
         )
-    st.caption(service.describe_source(result))
     return result.data
 
 
@@ -240,12 +270,13 @@ def _add_terms(new_terms: list[str]) -> None:
     for term in new_terms:
         if term.casefold() not in {existing.casefold() for existing in terms}:
             terms.append(term)
-    if len(terms) > MAX_TERMS:
+    limit = MAX_STITCHED_TERMS if st.session_state.get(STITCH_KEY) else MAX_TERMS
+    if len(terms) > limit:
         st.session_state[NOTICE_KEY] = (
-            f"Only the first {MAX_TERMS} terms are compared; "
-            f"{', '.join(terms[MAX_TERMS:])} left out."
+            f"Only the first {limit} terms are compared; "
+            f"{', '.join(terms[limit:])} left out."
         )
-        terms = terms[:MAX_TERMS]
+        terms = terms[:limit]
     st.session_state[TERMS_KEY] = terms
 
 

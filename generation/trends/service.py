@@ -290,6 +290,8 @@ def _result_from_cache(
 ) -> TrendsResult:
     data = TrendsData.from_json_dict(cached.payload)
     data.source = "cache"
+    # The entry's time is the one its age and freshness are counted from.
+    data.fetched_at = cached.fetched_at
     return TrendsResult(
         data=data,
         stale=stale,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any, Final
@@ -136,6 +137,17 @@ def get_stitched_trends(
         anchor,
     )
     return stitch_results(query, anchor, batches, results)
+
+
+def count_requests(term_count: int, batch_size: int = MAX_TERMS) -> int:
+    """Return how many requests a comparison of ``term_count`` terms sends.
+
+    The first request has ``batch_size`` terms, and each later one has the
+    anchor and ``batch_size - 1`` new terms.
+    """
+    if term_count <= batch_size:
+        return 1
+    return 1 + math.ceil((term_count - batch_size) / (batch_size - 1))
 
 
 def choose_anchor(data: TrendsData) -> str:

@@ -80,9 +80,9 @@ def serve_by_token(server: HTTPServer, path: str, bodies: dict[str, str]) -> Non
 
 
 def serve_weekly_comparison(server: HTTPServer) -> None:
-    """Answer every request of a weekly five-year comparison with recorded bodies.
+    """Serve every request of a weekly five-year comparison with recorded bodies.
 
-    Whatever terms are asked for, the answers are those recorded for pizza and
+    Whatever terms are requested, the bodies are those recorded for pizza and
     bagel: the first term gets pizza's values, the second bagel's.
     """
     serve_explore(server, "gtapi_explore_widgets_pizza_bagel_5y.txt")
@@ -98,3 +98,65 @@ def serve_weekly_comparison(server: HTTPServer) -> None:
         ),
     }.items():
         serve_recorded(server, path, name)
+
+
+def widened(body: bytes, width: int, rotation: int) -> bytes:
+    """Return a recorded two-term body with ``width`` values per point.
+
+    The recorded columns are repeated in turn, starting with column
+    ``rotation % 2``, so every value is a real recorded value while the
+    number of terms matches the request. The ``)]}',`` prefix is kept.
+    """
+    text = body.decode()
+    prefix, payload = text[: text.index("{")], json.loads(text[text.index("{") :])
+    default = payload["default"]
+    points = default.get("timelineData") or default.get("geoMapData") or []
+    for point in points:
+        for name in ("value", "formattedValue", "hasData"):
+            if name in point:
+                recorded_values = point[name]
+                point[name] = [
+                    recorded_values[(rotation + index) % len(recorded_values)]
+                    for index in range(width)
+                ]
+    return (prefix + json.dumps(payload, ensure_ascii=False)).encode()
+
+
+def serve_any_width_comparison(server: HTTPServer) -> None:
+    """Serve comparisons of one to five terms from the recorded pizza and bagel.
+
+    The explore request's terms set the width of the next time series and
+    region responses (see ``widened``). The nth explore request rotates the
+    columns by n, so a later request of a stitched comparison gives its
+    anchor bagel's values where the first gave it pizza's.
+    """
+    explores: list[int] = []
+
+    def explore(request: Request) -> Response:
+        explores.append(len(request_json(request)["comparisonItem"]))
+        return Response(
+            recorded("gtapi_explore_widgets_pizza_bagel_5y.txt"), content_type=JSON_TYPE
+        )
+
+    def widen(name: str):
+        def answer(_request: Request) -> Response:
+            width = explores[-1] if explores else 2
+            body = widened(recorded(name), width, rotation=len(explores) - 1)
+            return Response(body, content_type=JSON_TYPE)
+
+        return answer
+
+    server.expect_request("/trends/api/explore", method="POST").respond_with_handler(
+        explore
+    )
+    server.expect_request("/trends/api/widgetdata/multiline").respond_with_handler(
+        widen("gtapi_multiline_weekly_2terms_5y_ispartial.txt")
+    )
+    server.expect_request("/trends/api/widgetdata/comparedgeo").respond_with_handler(
+        widen("gtapi_comparedgeo_country_2terms_2021.txt")
+    )
+    serve_recorded(
+        server,
+        "/trends/api/widgetdata/relatedsearches",
+        "gtapi_relatedsearches_queries_pizza_2021.txt",
+    )

@@ -28,6 +28,7 @@ from generation.trends.stitching import (
     MAX_STITCHED_TERMS,
     StitchedQuery,
     anchor_factor,
+    count_requests,
     describe_stitching,
     get_stitched_trends,
     stitch_results,
@@ -294,3 +295,13 @@ def test_stale_request_marks_whole_result():
     assert result.data.source == "cache"
     # c is 40 against the anchor's 50 there, and the anchor's 100 here.
     assert list(result.data.interest_over_time["c"]) == [80.0, 40.0]
+
+
+def test_request_count_for_term_counts():
+    assert count_requests(1) == 1
+    assert count_requests(5) == 1
+    assert count_requests(6) == 2
+    assert count_requests(9) == 2
+    assert count_requests(10) == 3
+    assert count_requests(25) == 6
+    assert count_requests(4, batch_size=2) == 3
