@@ -39,8 +39,7 @@ def test_live_data_states_query_and_partial(trends_server, engine, live_source):
     text = describe_data_quality(data)
     assert text.startswith("Source: live from Google Trends, fetched 20")
     assert (
-        "Query: pizza, bagel; today 5-y; worldwide; All categories; web search."
-        in text
+        "Query: pizza, bagel; today 5-y; worldwide; All categories; web search." in text
     )
     assert "The last period is partial" in text
 
