@@ -165,6 +165,16 @@ def page_text(app: AppTest) -> str:
 
 
 @pytest.fixture
+def paced_writer() -> Iterator[str]:
+    """Register the ``paced`` writer of tests/support/slow_writer.py in this process."""
+    from tests.support import slow_writer
+
+    register_writer(slow_writer.NAME, slow_writer.create)
+    yield slow_writer.NAME
+    _registry.pop(slow_writer.NAME, None)
+
+
+@pytest.fixture
 def writer_returning() -> Iterator[Callable[[str, Draft], str]]:
     """Factory: register a writer ``name`` that returns ``draft``; removed after."""
     names = []

@@ -52,9 +52,9 @@ class PacedWriter:
 
 
 def create(options: dict[str, Any]) -> PacedWriter:
-    steps = int(options.get("steps", os.environ.get("SLOW_WRITER_STEPS", 40)))
+    steps = int(options.get("steps", os.environ.get("SLOW_WRITER_STEPS", "40")))
     pace = float(
-        options.get("pace_seconds", os.environ.get("SLOW_WRITER_PACE_SECONDS", 0.25))
+        options.get("pace_seconds", os.environ.get("SLOW_WRITER_PACE_SECONDS", "0.25"))
     )
     return PacedWriter(steps=steps, pace_seconds=pace)
 
