@@ -24,9 +24,11 @@ async def lifespan(_app):
     # Start the job runner before the first page load, so interrupted jobs
     # are recovered even if nobody opens the app.
     from generation.jobs import get_runner
+    from generation.scheduling import start_scheduler
 
     configure_logging()
     get_runner()
+    start_scheduler()
     yield
 
 

@@ -2,8 +2,8 @@
 
 An analyst follows a term. Every ``check_every_hours`` (slots aligned to
 midnight UTC) a check reads the term's latest trends data, from a live query
-or from the newest saved dataset that contains the term, and compares it
-with the previous check. What is new becomes an ``Alert`` on the Dashboard,
+or from the newest saved datasets with the term's interest over time and its
+related queries, and compares it with the previous check. What is new becomes an ``Alert`` on the Dashboard,
 from which a report can be started on the same data.
 
 A check is taken like a schedule run: a row keyed uniquely on (term, slot)
@@ -39,6 +39,7 @@ WATCH_SOURCES: tuple[WatchSource, ...] = ("live", "datasets")
 CHECK_INTERVALS_HOURS = (1, 3, 6, 12, 24)
 AlertKind = Literal["jump", "breakout", "rising"]
 DATASET_SCAN_BATCH = 200
+MAX_DATASETS_SCANNED = 50
 
 UNEXPECTED_CHECK_ERROR = (
     "The check stopped on an unexpected error ({kind}). It has been logged "
@@ -73,9 +74,14 @@ class WatchCheck(SQLModel, table=True):
     watched_term_id: int = Field(foreign_key="watchedterm.id", index=True)
     due_at: datetime
     checked_at: datetime | None = None
+    # The data the interest figures came from.
     dataset_id: int | None = Field(default=None, foreign_key="trenddataset.id")
     latest_value: float | None = None
     latest_period: str | None = None
+    # False when no data had related queries for the term, so the lists
+    # below are unknown rather than empty.
+    related_seen: bool = False
+    related_dataset_id: int | None = Field(default=None, foreign_key="trenddataset.id")
     rising: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     breakouts: list[str] = Field(default_factory=list, sa_column=Column(JSON))
     error: str = Field(default="", sa_column=Column(Text))
@@ -143,12 +149,21 @@ class WatchedTermView:
     last_error: str
 
 
-@dataclass(frozen=True)
+@dataclass
 class _Snapshot:
-    latest_value: float | None
-    latest_period: str | None
-    rising: list[str]
-    breakouts: list[str]
+    """What one check saw: interest figures and related queries, each with its data."""
+
+    latest_value: float | None = None
+    latest_period: str | None = None
+    series_dataset_id: int | None = None
+    # None when no data had related queries for the term.
+    rising: list[str] | None = None
+    breakouts: list[str] | None = None
+    related_dataset_id: int | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.series_dataset_id is not None and self.rising is not None
 
 
 # Managing watched terms ------------------------------------------------------
@@ -335,8 +350,7 @@ def _run_check(
     now: datetime,
 ) -> CheckOutcome:
     try:
-        data, dataset_id = _fetch_data(engine, watched)
-        snapshot = _snapshot(data, watched.term)
+        snapshot = _take_snapshot(engine, watched)
     except UserFacingError as error:
         return _record_failure(engine, watched, check_id, due_at, now, error.message)
     except Exception as error:  # a failed check must not stop the other terms
@@ -356,14 +370,23 @@ def _run_check(
         ).first()
         check = session.get(WatchCheck, check_id)
         check.checked_at = now
-        check.dataset_id = dataset_id
+        check.dataset_id = snapshot.series_dataset_id or snapshot.related_dataset_id
         check.latest_value = snapshot.latest_value
         check.latest_period = snapshot.latest_period
-        check.rising = snapshot.rising
-        check.breakouts = snapshot.breakouts
+        check.related_seen = snapshot.rising is not None
+        check.related_dataset_id = snapshot.related_dataset_id
+        check.rising = snapshot.rising or []
+        check.breakouts = snapshot.breakouts or []
         session.add(check)
         alerts = _compare(watched, snapshot, previous)
         for kind, message, details in alerts:
+            # A report on a jump explains the interest series; one on a new
+            # related search explains the related queries.
+            dataset_id = (
+                snapshot.series_dataset_id
+                if kind == "jump"
+                else snapshot.related_dataset_id
+            )
             session.add(
                 Alert(
                     watched_term_id=watched.id,
@@ -409,29 +432,60 @@ def _record_failure(
     )
 
 
-def _fetch_data(engine: Engine, watched: WatchedTerm) -> tuple[TrendsData, int]:
+def _take_snapshot(engine: Engine, watched: WatchedTerm) -> _Snapshot:
+    """Read the term's latest figures from a live query or from saved datasets."""
+    snapshot = _Snapshot()
     if watched.source == "live":
         from generation.trends.service import get_trends
 
         query = {"terms": [watched.term], "timeframe": watched.timeframe}
         query["geo"] = watched.geo
         data = get_trends(query, engine=engine).data
-        return data, save_dataset(data, engine=engine)
-    dataset_id = latest_dataset_with(watched.term, engine=engine)
-    if dataset_id is None:
+        _fill_snapshot(snapshot, data, save_dataset(data, engine=engine), watched.term)
+        return snapshot
+    # An interest-over-time export and a related-queries export are separate
+    # files, so the newest dataset with each part is used.
+    for dataset_id in datasets_with(watched.term, engine=engine):
+        data = load_dataset(dataset_id, engine=engine)
+        _fill_snapshot(snapshot, data, dataset_id, watched.term)
+        if snapshot.complete:
+            break
+    if snapshot.series_dataset_id is None and snapshot.rising is None:
         raise NoTrendsData(
             f"No saved dataset contains '{watched.term}'. Import a Google Trends "
             "export with it, or watch it with live data."
         )
-    return load_dataset(dataset_id, engine=engine), dataset_id
+    return snapshot
 
 
-def latest_dataset_with(term: str, *, engine: Engine | None = None) -> int | None:
-    """Return the id of the newest saved dataset that has ``term``, or None."""
+def _fill_snapshot(
+    snapshot: _Snapshot, data: TrendsData, dataset_id: int, term: str
+) -> None:
+    """Fill the parts of ``snapshot`` still missing from ``data``."""
+    figures = analyse(data).term(term)
+    if figures is None:
+        return
+    if snapshot.series_dataset_id is None and figures.latest_value is not None:
+        snapshot.latest_value = figures.latest_value
+        snapshot.latest_period = figures.latest_period
+        snapshot.series_dataset_id = dataset_id
+    if snapshot.rising is None and (figures.top_queries or figures.rising_queries):
+        labels = [row["label"] for row in figures.rising_queries]
+        snapshot.breakouts = list(figures.breakouts)
+        snapshot.rising = [label for label in labels if label not in figures.breakouts]
+        snapshot.related_dataset_id = dataset_id
+
+
+def datasets_with(term: str, *, engine: Engine | None = None) -> list[int]:
+    """Return the ids of saved datasets that have ``term``, newest first.
+
+    At most MAX_DATASETS_SCANNED ids are returned.
+    """
     wanted = term.casefold()
+    found: list[int] = []
     before: int | None = None
     with session_scope(engine or get_engine()) as session:
-        while True:
+        while len(found) < MAX_DATASETS_SCANNED:
             statement = select(TrendDataset.id, TrendDataset.terms)
             if before is not None:
                 statement = statement.where(col(TrendDataset.id) < before)
@@ -441,26 +495,12 @@ def latest_dataset_with(term: str, *, engine: Engine | None = None) -> int | Non
                 )
             ).all()
             if not rows:
-                return None
+                break
             for dataset_id, terms in rows:
                 if any(str(name).casefold() == wanted for name in terms or []):
-                    return dataset_id
+                    found.append(dataset_id)
             before = rows[-1][0]
-
-
-def _snapshot(data: TrendsData, term: str) -> _Snapshot:
-    figures = analyse(data).term(term)
-    if figures is None:
-        raise NoTrendsData(
-            f"The trends data has no figures for '{term}'; check the term's spelling."
-        )
-    rising = [row["label"] for row in figures.rising_queries]
-    return _Snapshot(
-        latest_value=figures.latest_value,
-        latest_period=figures.latest_period,
-        rising=[label for label in rising if label not in figures.breakouts],
-        breakouts=list(figures.breakouts),
-    )
+    return found[:MAX_DATASETS_SCANNED]
 
 
 def _compare(
@@ -473,8 +513,11 @@ def _compare(
     """
     alerts: list[tuple[AlertKind, str, dict[str, Any]]] = []
     term = watched.term
-    old_breakouts = set(previous.breakouts or []) if previous else set()
-    new_breakouts = [label for label in current.breakouts if label not in old_breakouts]
+    related_before = previous is not None and previous.related_seen
+    old_breakouts = set(previous.breakouts or []) if related_before else set()
+    new_breakouts = [
+        label for label in current.breakouts or [] if label not in old_breakouts
+    ]
     if new_breakouts:
         message = (
             f"Breakout searches related to '{term}' (a rise of over 5000%): "
@@ -501,6 +544,8 @@ def _compare(
                 "change_percent": round(change, 1),
             }
             alerts.append(("jump", message, details))
+    if not related_before or current.rising is None:
+        return alerts
     old_rising = set(previous.rising or []) | old_breakouts
     new_rising = [label for label in current.rising if label not in old_rising]
     if new_rising:

@@ -7,6 +7,7 @@ import streamlit as st
 from generation.models import JobStatus
 from generation.queries import list_jobs, queue_state
 from views.common import run_page
+from views.schedules import show_scheduled_work
 
 
 def main() -> None:
@@ -25,6 +26,7 @@ def main() -> None:
         st.page_link(
             "pages/explore.py", label="Explore trends", icon=":material/query_stats:"
         )
+    show_scheduled_work()
 
 
 run_page(main)

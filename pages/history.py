@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from generation.queries import get_report, list_jobs
+from generation.scheduling import schedule_names
 from generation.text import escape_markdown
 from views.common import query_param_id, run_page
 from views.job_status import show_job_status
@@ -42,6 +43,7 @@ def _list() -> None:
             "pages/generate.py", label="Generate a report", icon=":material/edit_note:"
         )
         return
+    schedules = schedule_names({job.schedule_id for job in jobs if job.schedule_id})
     rows = [
         {
             "job": f"?job={job.id}",
@@ -50,6 +52,7 @@ def _list() -> None:
             "topics": job.topics,
             "category": job.category,
             "writer": job.writer,
+            "schedule": schedules.get(job.schedule_id, ""),
             "started (UTC)": job.created_at,
         }
         for job in jobs

@@ -8,6 +8,9 @@ from generation.config import get_settings
 from views.api_tokens import show_api_tokens
 from views.common import run_page
 from views.gemini_form import show_gemini_settings
+from views.schedules import show_schedules
+from views.watchlists import show_watchlists
+from views.webhooks import show_webhooks
 
 
 def main() -> None:
@@ -26,6 +29,9 @@ def main() -> None:
         "Change a setting in the environment or .streamlit/secrets.toml, then restart."
     )
     show_api_tokens()
+    show_schedules()
+    show_watchlists()
+    show_webhooks()
 
 
 run_page(main)

@@ -12,12 +12,12 @@ from __future__ import annotations
 import logging
 import threading
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import col
+from sqlmodel import col, select
 
 from generation.clock import SYSTEM_CLOCK, Clock, as_utc
 from generation.db import get_engine, session_scope
@@ -110,9 +110,7 @@ def run_due(
             continue
         runner = runner or get_runner()
         outcomes.append(
-            _start_run(
-                engine, runner, schedule, run_id, due.latest, due.count - 1, dedup=False
-            )
+            _start_run(engine, runner, schedule, run_id, due.latest, due.count - 1)
         )
     return outcomes
 
@@ -126,21 +124,49 @@ def run_now(
 ) -> RunOutcome:
     """Start a run of the schedule at once, outside its timing.
 
-    Two clicks within the job deduplication window return the same job.
-    Raises ``NotFound`` for an unknown schedule.
+    A second Run now within JOB_DEDUP_SECONDS returns the first one's job;
+    a scheduled run a moment earlier does not count. Raises ``NotFound`` for
+    an unknown schedule.
     """
     moment = as_utc(now or utcnow())
-    engine = engine or (runner.engine if runner is not None else get_engine())
+    runner = runner or get_runner()
+    engine = engine or runner.engine
     schedule = get_schedule(schedule_id, engine=engine)
-    run = ScheduleRun(schedule_id=schedule_id, due_at=moment, trigger="manual")
+    since = moment - timedelta(seconds=runner.settings.job_dedup_seconds)
     with session_scope(engine) as session:
-        session.add(run)
-        session.flush()
-        run_id = run.id
-    outcome = _start_run(
-        engine, runner or get_runner(), schedule, run_id, moment, 0, dedup=True
-    )
-    return outcome
+        recent = session.exec(
+            select(ScheduleRun)
+            .where(ScheduleRun.schedule_id == schedule_id)
+            .where(ScheduleRun.trigger == "manual")
+            .where(col(ScheduleRun.job_id).is_not(None))
+            .where(col(ScheduleRun.created_at) >= since)
+            .order_by(col(ScheduleRun.id).desc())
+            .limit(1)
+        ).first()
+        if recent is None:
+            run = ScheduleRun(
+                schedule_id=schedule_id,
+                due_at=moment,
+                trigger="manual",
+                created_at=moment,
+            )
+            session.add(run)
+            session.flush()
+            run_id = run.id
+    if recent is not None:
+        logger.info(
+            "Run now of schedule %s repeated within the dedup window; job %s kept",
+            schedule_id,
+            recent.job_id,
+        )
+        return RunOutcome(
+            schedule_id=schedule.id,
+            schedule_name=schedule.name,
+            due_at=as_utc(recent.due_at),
+            run_id=recent.id,
+            job_id=recent.job_id,
+        )
+    return _start_run(engine, runner, schedule, run_id, moment, 0)
 
 
 def _take_due_time(engine: Engine, schedule: Schedule, due: DueTimes) -> int | None:
@@ -178,28 +204,18 @@ def _start_run(
     run_id: int,
     due_at: datetime,
     skipped: int,
-    *,
-    dedup: bool,
 ) -> RunOutcome:
     topics: list[str] = []
     job_id: int | None = None
     error = ""
     try:
         topics = resolve_topics(schedule, engine=engine)
+        # Each due time is already taken once, so identical requests of
+        # different runs must not collapse into one job.
         submission = runner.submit(
-            build_run_request(schedule, topics), schedule_id=schedule.id, dedup=dedup
+            build_run_request(schedule, topics), schedule_id=schedule.id, dedup=False
         )
         job_id = submission.job_id
-        if not submission.created:
-            # A repeat click on Run now: the earlier run already has this job.
-            with session_scope(engine) as session:
-                session.delete(session.get(ScheduleRun, run_id))
-            return RunOutcome(
-                schedule_id=schedule.id,
-                schedule_name=schedule.name,
-                due_at=due_at,
-                job_id=job_id,
-            )
     except UserFacingError as problem:
         error = problem.message
         logger.warning("Schedule %s run %s not started: %s", schedule.id, run_id, error)

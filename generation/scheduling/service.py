@@ -43,6 +43,7 @@ class ScheduleView:
     data_source: str
     writer: str
     timing: str
+    timezone: str
     paused: bool
     next_due_at: datetime | None
     last_run: RunView | None
@@ -88,6 +89,7 @@ class UpcomingRun:
     schedule_name: str
     due_at: datetime
     timing: str
+    timezone: str
 
 
 def timing_of(schedule: Schedule) -> Timing:
@@ -254,6 +256,7 @@ def describe_schedules(
                 data_source=describe_data_source(schedule.request),
                 writer=schedule.request.get("writer") or "default",
                 timing=timing_of(schedule).describe(),
+                timezone=schedule.timezone,
                 paused=schedule.paused,
                 next_due_at=None if schedule.paused else next_due(schedule, moment),
                 last_run=runs[0] if runs else None,
@@ -290,6 +293,7 @@ def upcoming_runs(
             schedule_name=schedule.name,
             due_at=next_due(schedule, moment),
             timing=timing_of(schedule).describe(),
+            timezone=schedule.timezone,
         )
         for schedule in list_schedules(engine=engine)
         if not schedule.paused

@@ -112,6 +112,35 @@ def test_new_rising_queries_alert(engine):
     assert [alert.kind for alert in list_alerts()] == ["rising", "breakout"]
 
 
+def test_series_and_related_from_separate_datasets(engine, runner):
+    add_watched_term("ozempic", source="datasets")
+    series_id = save_dataset(weekly_until("2022-12-25"), engine=engine)
+    check_due_watchlists(MONDAY_9AM)
+    related_id = save_dataset(related_with_rising(4), engine=engine)
+    newer_series_id = save_dataset(load_sample("weight-loss-drugs-us"), engine=engine)
+
+    later = check_due_watchlists(MONDAY_9AM + timedelta(days=1))
+
+    # The first check saw no related queries, so every rising search is
+    # a baseline and only the breakouts and the jump are news.
+    assert later[0].alerts == [
+        (
+            "Breakout searches related to 'ozempic' (a rise of over 5000%): "
+            "ozempic vulva, ozempic lawsuit 2025."
+        ),
+        (
+            "Interest in 'ozempic' rose 53% since the previous check, from 32 to 49 "
+            "on Google's 0-100 scale."
+        ),
+    ]
+    alerts = {alert.kind: alert for alert in list_alerts()}
+    jump_job = runner.wait(start_report(alerts["jump"].id, runner=runner), 60)
+    breakout_job = runner.wait(start_report(alerts["breakout"].id, runner=runner), 60)
+    assert series_id != newer_series_id
+    assert jump_job.dataset_id == newer_series_id
+    assert breakout_job.dataset_id == related_id
+
+
 def test_each_slot_checked_once(engine):
     add_watched_term("ozempic", source="datasets", check_every_hours=6)
     save_dataset(load_sample("weight-loss-drugs-us"), engine=engine)
