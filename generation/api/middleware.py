@@ -12,6 +12,7 @@ import functools
 import logging
 
 from anyio import to_thread
+from sqlalchemy.engine import Engine
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -83,7 +84,7 @@ class TokenAuthMiddleware:
     left in the request state under ``api_token_id``.
     """
 
-    def __init__(self, app: ASGIApp, engine, rate_limiter: RateLimiter) -> None:
+    def __init__(self, app: ASGIApp, engine: Engine, rate_limiter: RateLimiter) -> None:
         self.app = app
         self.engine = engine
         self.rate_limiter = rate_limiter
