@@ -341,6 +341,10 @@ class JobRunner:
                 return job
             time.sleep(poll)
 
+    def is_alive(self) -> bool:
+        """True while the runner takes jobs and its heartbeat thread runs."""
+        return self._heartbeat.is_alive() and not self._stop.is_set()
+
     def shutdown(self, wait: bool = True) -> None:
         self._stop.set()
         self._executor.shutdown(wait=wait, cancel_futures=not wait)

@@ -11,19 +11,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from generation.api.context import Context
 from generation.api.schemas import HealthBody
-from generation.jobs import JobRunner
 from generation.queries import queue_state
 
 logger = logging.getLogger(__name__)
 
 router = APIRouter(tags=["health"])
-
-
-def runner_is_alive(runner: JobRunner) -> bool:
-    """Return True while the runner's heartbeat thread runs and it is not shut down."""
-    # NOTE: JobRunner has no public liveness check, so this reads its
-    # heartbeat thread and stop flag; the thread ends only on shutdown.
-    return runner._heartbeat.is_alive() and not runner._stop.is_set()
 
 
 @router.get(
@@ -59,7 +51,7 @@ def health(context: Context) -> HealthBody | JSONResponse:
         )
         return JSONResponse(body.model_dump(), status_code=503)
     runner = context.runner()
-    if not runner_is_alive(runner):
+    if not runner.is_alive():
         body = HealthBody(
             status="unavailable",
             database=True,
@@ -82,4 +74,4 @@ def health(context: Context) -> HealthBody | JSONResponse:
 
 def _executor_alive(context: Context) -> bool:
     runner = context.started_runner()
-    return runner is not None and runner_is_alive(runner)
+    return runner is not None and runner.is_alive()
