@@ -85,7 +85,7 @@ def _draw(batch: BatchProgress) -> None:
         ):
             for job in active:
                 runner().cancel(job.id)
-            st.rerun(scope="fragment")
+            st.rerun()
         st.progress(
             batch.percent / 100,
             text=f"{batch.percent}% · {batch.finished} of {batch.total} ended",
@@ -121,7 +121,7 @@ def _draw_job(job: GenerationJob) -> None:
         disabled=job.cancel_requested,
     ):
         runner().cancel(job.id)
-        st.rerun(scope="fragment")
+        st.rerun()
 
 
 def _summary(batch: BatchProgress) -> str:
