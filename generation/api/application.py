@@ -5,8 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
-from fastapi import FastAPI, Security
+import swagger_ui_bundle
+from fastapi import FastAPI, Request, Security
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPBearer
+from fastapi.staticfiles import StaticFiles
 from starlette.middleware import Middleware
 from starlette.routing import BaseRoute, Mount
 
@@ -70,7 +74,9 @@ def create_api(
         version="1",
         # Paths are relative to the mount point; FastAPI prefixes the mount's
         # root path, so the page is /api/docs and it loads /api/openapi.json.
-        docs_url="/docs",
+        # The docs page is added below with its assets served from here, so
+        # it works on a machine with no internet access.
+        docs_url=None,
         openapi_url="/openapi.json",
         redoc_url=None,
         middleware=[
@@ -86,7 +92,27 @@ def create_api(
     api.include_router(datasets.router, dependencies=protected)
     api.include_router(reports.router, dependencies=protected)
     api.include_router(health.router)
+    _add_offline_docs(api)
     return api
+
+
+def _add_offline_docs(api: FastAPI) -> None:
+    api.mount(
+        "/docs-assets",
+        StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
+        name="docs-assets",
+    )
+
+    @api.get("/docs", include_in_schema=False)
+    def docs(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}/openapi.json",
+            title="Trend Reports API",
+            swagger_js_url=f"{root}/docs-assets/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}/docs-assets/swagger-ui.css",
+            swagger_favicon_url=f"{root}/docs-assets/favicon-32x32.png",
+        )
 
 
 def api_routes(

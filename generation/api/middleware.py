@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 # Routes anyone may call: the load balancer's check and the documentation.
 PUBLIC_PATHS = frozenset({"/health", "/docs", "/docs/oauth2-redirect", "/openapi.json"})
+# The documentation page's scripts and styles, served from this process.
+PUBLIC_PREFIXES = ("/docs-assets/",)
 TOKEN_STATE_KEY = "api_token_id"
 
 
@@ -90,7 +92,7 @@ class TokenAuthMiddleware:
         self.rate_limiter = rate_limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or route_path(scope) in PUBLIC_PATHS:
+        if scope["type"] != "http" or _is_public(route_path(scope)):
             await self.app(scope, receive, send)
             return
         authorization = Headers(scope=scope).get("authorization", "")
@@ -173,3 +175,7 @@ class BodySizeLimitMiddleware:
             return message
 
         await self.app(scope, receive_counted, send)
+
+
+def _is_public(path: str) -> bool:
+    return path in PUBLIC_PATHS or path.startswith(PUBLIC_PREFIXES)

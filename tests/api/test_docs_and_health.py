@@ -19,6 +19,17 @@ def test_docs_page_loads_the_schema_under_api(api_client):
     )
 
 
+def test_docs_page_loads_its_scripts_from_this_server_not_a_cdn(api_client):
+    page = api_client.get("/api/docs").text
+
+    assert "cdn.jsdelivr.net" not in page
+    assert "/api/docs-assets/swagger-ui-bundle.js" in page
+    script = api_client.get("/api/docs-assets/swagger-ui-bundle.js")
+    assert script.status_code == 200
+    assert "SwaggerUIBundle" in script.text
+    assert api_client.get("/api/docs-assets/swagger-ui.css").status_code == 200
+
+
 def test_schema_lists_every_route_and_the_bearer_scheme(api_client):
     schema = api_client.get("/api/openapi.json").json()
 
