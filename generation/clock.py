@@ -1,4 +1,4 @@
-"""Where the scheduler, watchlists and webhooks read the current time.
+"""Clocks: the source of the current time for the scheduler, watchlists and webhooks.
 
 Code that decides whether something is due takes a ``Clock`` (or a ``now``
 argument), so tests set the time instead of waiting for it.
@@ -27,7 +27,7 @@ class SystemClock:
 
 
 class ManualClock:
-    """A clock that moves only when told to; for tests."""
+    """A clock that moves only when a test sets or advances it."""
 
     def __init__(self, start: datetime) -> None:
         self._now = as_utc(start)

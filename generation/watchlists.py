@@ -1,9 +1,10 @@
 """Watched terms: checks that notice breakouts, jumps and new rising searches.
 
 An analyst follows a term. Every ``check_every_hours`` (slots aligned to
-midnight UTC) a check reads the term's latest trends data, from a live query
-or from the newest saved datasets with the term's interest over time and its
-related queries, and compares it with the previous check. What is new becomes an ``Alert`` on the Dashboard,
+midnight UTC) a check reads the term's latest trends data and compares it
+with the previous check. The data comes from a live query, or from the
+newest saved datasets with the term's interest over time and its related
+queries. What is new becomes an ``Alert`` on the Dashboard,
 from which a report can be started on the same data.
 
 A check is taken like a schedule run: a row keyed uniquely on (term, slot)
@@ -105,7 +106,7 @@ class Alert(SQLModel, table=True):
 
 @dataclass(frozen=True)
 class CheckOutcome:
-    """What one check found, for the command line and the scheduler's log."""
+    """The result of one check, for the command line and the scheduler's log."""
 
     watched_term_id: int
     term: str
@@ -151,7 +152,7 @@ class WatchedTermView:
 
 @dataclass
 class _Snapshot:
-    """What one check saw: interest figures and related queries, each with its data."""
+    """The figures one check read: interest and related queries, each with its dataset."""
 
     latest_value: float | None = None
     latest_period: str | None = None

@@ -45,7 +45,7 @@ UNEXPECTED_RUN_ERROR = (
 
 @dataclass(frozen=True)
 class RunOutcome:
-    """What happened to one due time in this process."""
+    """The outcome of one due time in this process."""
 
     schedule_id: int
     schedule_name: str
@@ -81,7 +81,8 @@ def run_due(
     """Start one job for each schedule with a due time at or before ``now``.
 
     After downtime only the latest missed due time runs; the run row records
-    how many earlier ones were skipped.
+    how many earlier ones were skipped. A schedule that fails is logged and
+    skipped, so it cannot hold up the others.
     """
     moment = as_utc(now or utcnow())
     engine = engine or (runner.engine if runner is not None else get_engine())
@@ -89,30 +90,38 @@ def run_due(
     for schedule in list_schedules(engine=engine):
         if schedule.paused:
             continue
-        due = due_times_between(timing_of(schedule), owed_after(schedule), moment)
-        if due.latest is None:
+        try:
+            outcome = _run_if_due(engine, runner, schedule, moment)
+        except Exception:  # one broken schedule must not stop the rest
+            logger.exception("Looking for a due run of schedule %s failed", schedule.id)
             continue
-        run_id = _take_due_time(engine, schedule, due)
-        if run_id is None:
-            logger.info(
-                "Schedule %s due %s was taken by another process",
-                schedule.id,
-                due.latest.isoformat(),
-            )
-            outcomes.append(
-                RunOutcome(
-                    schedule_id=schedule.id,
-                    schedule_name=schedule.name,
-                    due_at=due.latest,
-                    taken_elsewhere=True,
-                )
-            )
-            continue
-        runner = runner or get_runner()
-        outcomes.append(
-            _start_run(engine, runner, schedule, run_id, due.latest, due.count - 1)
-        )
+        if outcome is not None:
+            outcomes.append(outcome)
     return outcomes
+
+
+def _run_if_due(
+    engine: Engine, runner: JobRunner | None, schedule: Schedule, now: datetime
+) -> RunOutcome | None:
+    due = due_times_between(timing_of(schedule), owed_after(schedule), now)
+    if due.latest is None:
+        return None
+    run_id = _take_due_time(engine, schedule, due)
+    if run_id is None:
+        logger.info(
+            "Schedule %s due %s was taken by another process",
+            schedule.id,
+            due.latest.isoformat(),
+        )
+        return RunOutcome(
+            schedule_id=schedule.id,
+            schedule_name=schedule.name,
+            due_at=due.latest,
+            taken_elsewhere=True,
+        )
+    return _start_run(
+        engine, runner or get_runner(), schedule, run_id, due.latest, due.count - 1
+    )
 
 
 def run_now(

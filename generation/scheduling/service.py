@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfoNotFoundError
 
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
@@ -258,7 +259,9 @@ def describe_schedules(
                 timing=timing_of(schedule).describe(),
                 timezone=schedule.timezone,
                 paused=schedule.paused,
-                next_due_at=None if schedule.paused else next_due(schedule, moment),
+                next_due_at=None
+                if schedule.paused
+                else _next_due_or_none(schedule, moment),
                 last_run=runs[0] if runs else None,
             )
         )
@@ -274,6 +277,18 @@ def next_due(schedule: Schedule, now: datetime) -> datetime:
     return next_due_after(timing, now)
 
 
+def _next_due_or_none(schedule: Schedule, now: datetime) -> datetime | None:
+    """Return the next due time, or None (logged) when the timing cannot be read.
+
+    A stored time zone can vanish from a newer tz database.
+    """
+    try:
+        return next_due(schedule, now)
+    except (ZoneInfoNotFoundError, ValueError, InvalidRequest) as error:
+        logger.warning("Schedule %s has an unreadable timing: %r", schedule.id, error)
+        return None
+
+
 def owed_after(schedule: Schedule) -> datetime:
     """Return the moment after which due times of the schedule are still owed a run."""
     since = as_utc(schedule.active_since)
@@ -287,17 +302,20 @@ def upcoming_runs(
 ) -> list[UpcomingRun]:
     """Return the next due time of each active schedule, soonest first."""
     moment = as_utc(now or utcnow())
-    upcoming = [
-        UpcomingRun(
-            schedule_id=schedule.id,
-            schedule_name=schedule.name,
-            due_at=next_due(schedule, moment),
-            timing=timing_of(schedule).describe(),
-            timezone=schedule.timezone,
+    upcoming = []
+    for schedule in list_schedules(engine=engine):
+        due = None if schedule.paused else _next_due_or_none(schedule, moment)
+        if due is None:
+            continue
+        upcoming.append(
+            UpcomingRun(
+                schedule_id=schedule.id,
+                schedule_name=schedule.name,
+                due_at=due,
+                timing=timing_of(schedule).describe(),
+                timezone=schedule.timezone,
+            )
         )
-        for schedule in list_schedules(engine=engine)
-        if not schedule.paused
-    ]
     upcoming.sort(key=lambda run: run.due_at)
     return upcoming[:limit]
 
@@ -419,7 +437,7 @@ def _validate_trending_rule(geo: str, count: int) -> tuple[str, int]:
     code = validate_trending_geo(code)
     if not 1 <= count <= MAX_LIVE_TOPICS:
         raise InvalidRequest(
-            f"{count} trending searches were asked for; choose from 1 to "
+            f"{count} trending searches were requested; choose from 1 to "
             f"{MAX_LIVE_TOPICS}, because a live trends query compares at most "
             f"{MAX_LIVE_TOPICS} terms.",
             field="trending_count",
@@ -458,18 +476,7 @@ def _validate_request_template(
         dict(values, topics=[_TRENDING_PLACEHOLDER]) if trending else values
     )
     if live and not trending:
-        if not checked.topics:
-            raise InvalidRequest(
-                "A live trends query needs topics to search for; add up to "
-                f"{MAX_LIVE_TOPICS} topics.",
-                field="topics",
-            )
-        if len(checked.topics) > MAX_LIVE_TOPICS:
-            raise InvalidRequest(
-                f"{len(checked.topics)} topics were given; a live trends query "
-                f"compares at most {MAX_LIVE_TOPICS}. Remove some topics.",
-                field="topics",
-            )
+        _check_live_topics(checked.topics)
     if checked.writer and checked.writer not in writer_names():
         raise InvalidRequest(
             f"There is no writer called '{checked.writer}'. Choose one of: "
@@ -483,6 +490,21 @@ def _validate_request_template(
         _check_trends_query(dict(stored["trends_query"], terms=checked.topics))
         stored["trends_query"].pop("terms", None)
     return stored
+
+
+def _check_live_topics(topics: list[str]) -> None:
+    if not topics:
+        raise InvalidRequest(
+            "A live trends query needs topics to search for; add up to "
+            f"{MAX_LIVE_TOPICS} topics.",
+            field="topics",
+        )
+    if len(topics) > MAX_LIVE_TOPICS:
+        raise InvalidRequest(
+            f"{len(topics)} topics were given; a live trends query compares at "
+            f"most {MAX_LIVE_TOPICS}. Remove some topics.",
+            field="topics",
+        )
 
 
 def _check_trends_query(query: dict[str, Any]) -> None:

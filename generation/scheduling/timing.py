@@ -5,8 +5,9 @@ wall clock of the schedule's IANA time zone, then each wall time is turned
 into a UTC instant:
 
 - A wall time that does not exist because the clocks jump forward (02:30 on
-  the last Sunday of March in Europe/Berlin) runs at the same distance past
-  the jump (03:30 local), which is the UTC offset in force before the change.
+  the last Sunday of March in Europe/Berlin) runs as far past the jump as it
+  was past the start of the gap (03:30 local). That is the UTC offset in
+  force before the change.
 - A wall time that happens twice because the clocks fall back runs once, at
   the first occurrence, when the hour is fixed. A cron expression whose hour
   field starts with ``*`` runs in both copies of the repeated hour, so
@@ -156,7 +157,7 @@ def validate_timing(timing: Timing) -> Timing:
 
 
 def time_zone_names() -> list[str]:
-    """Return the IANA time zone names this system knows, sorted."""
+    """Return the IANA time zone names this system has, sorted."""
     return sorted(available_timezones())
 
 
@@ -240,7 +241,7 @@ def _offset_steady(zone: ZoneInfo, start: datetime, end: datetime) -> bool:
 
     Only spans of up to STEADY_SPAN are judged, by their two ends.
     NOTE: this assumes no zone changes its offset and back within 12 hours,
-    which is true of every daylight-saving rule in use; a span that fails the
+    which holds for every daylight-saving rule in use. A span that fails the
     check takes the slower search, which is exact.
     """
     if end - start > STEADY_SPAN:

@@ -1,6 +1,6 @@
 """Send one signed webhook POST to a checked address, without following redirects.
 
-The connection goes to the IP address chosen by ``resolve_target``; the URL's
+The connection goes to an IP address checked by ``resolve_target``. The URL's
 host name still goes in the Host header and, for https, in SNI and the
 certificate check. http.client never follows redirects, so a 3xx answer is
 recorded as a failure that names the redirect target.
@@ -65,7 +65,11 @@ def post_signed(
     allow_private: bool,
     timeout: float,
 ) -> AttemptResult:
-    """POST ``body`` to ``url``, signed when a secret is set; never raises."""
+    """POST ``body`` to ``url``, signed when a secret is set.
+
+    Rejected addresses, network errors, timeouts and HTTP errors come back as
+    a failed ``AttemptResult`` rather than an exception.
+    """
     started = time.perf_counter()
     try:
         target = resolve_target(url, allow_private=allow_private)

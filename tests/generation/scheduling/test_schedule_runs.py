@@ -30,7 +30,7 @@ from generation.scheduling import (
     update_schedule,
 )
 from generation.scheduling import runner as scheduling_runner
-from generation.scheduling.models import ScheduleRun
+from generation.scheduling.models import Schedule, ScheduleRun
 from generation.scheduling.runner import Scheduler
 
 SAMPLE_REQUEST = {
@@ -106,6 +106,30 @@ def test_catch_up_after_downtime_creates_one_run(engine, runner):
     view = describe_schedules(now=thursday_noon)[0]
     assert view.last_run.caught_up_note.startswith("Caught up once")
     assert view.next_due_at == datetime(2024, 6, 7, 7, 0, tzinfo=UTC)
+
+
+def test_broken_schedule_does_not_block_others(engine, runner, caplog):
+    broken = create_schedule(
+        name="Broken", request=SAMPLE_REQUEST, timing=BERLIN_9AM, now=MONDAY_8AM_BERLIN
+    )
+    healthy = create_schedule(
+        name="Healthy", request=SAMPLE_REQUEST, timing=BERLIN_9AM, now=MONDAY_8AM_BERLIN
+    )
+    # A time zone missing from this system's tz database, as after a tzdata change.
+    with Session(engine) as session:
+        row = session.get(Schedule, broken.id)
+        row.timezone = "Europe/Atlantis"
+        session.add(row)
+        session.commit()
+
+    with caplog.at_level(logging.ERROR, logger="generation.scheduling.runner"):
+        outcomes = run_due(MONDAY_8AM_BERLIN + timedelta(hours=1), runner=runner)
+
+    assert [outcome.schedule_id for outcome in outcomes] == [healthy.id]
+    assert f"due run of schedule {broken.id} failed" in caplog.text
+    views = {view.id: view for view in describe_schedules()}
+    assert views[broken.id].next_due_at is None
+    assert [run.schedule_id for run in upcoming_runs()] == [healthy.id]
 
 
 def test_taken_due_time_is_skipped(engine, runner):
@@ -256,7 +280,7 @@ def test_create_schedule_rejects(engine, changes, field, words):
     assert words in caught.value.message
 
 
-def test_create_schedule_rejects_empty_name_and_trending_without_live(engine):
+def test_create_schedule_rejects_name_and_trending(engine):
     with pytest.raises(InvalidRequest) as no_name:
         create_schedule(name="  ", request=SAMPLE_REQUEST, timing=BERLIN_9AM)
     with pytest.raises(InvalidRequest) as trending_samples:

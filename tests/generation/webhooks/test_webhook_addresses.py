@@ -126,7 +126,7 @@ def test_public_literals_allowed(url: str, address: str):
 
 
 def fake_dns(*answers: str):
-    """Return a resolver giving fixed answers, as getaddrinfo would."""
+    """Return a resolver that returns fixed addresses in getaddrinfo's shape."""
 
     def resolve(host, port, type=0):
         return [

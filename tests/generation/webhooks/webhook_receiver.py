@@ -31,11 +31,11 @@ class Received:
 
 @dataclass
 class Receiver:
-    """What the local endpoint got, and the status codes it answers in turn."""
+    """The local endpoint: the requests it received and the status codes it returns."""
 
     server: HTTPServer
     secret: str = SECRET
-    # Status codes to answer, one per request; the last one repeats.
+    # Status codes to return, one per request; the last one repeats.
     statuses: list[int] = field(default_factory=lambda: [200])
     received: list[Received] = field(default_factory=list)
     before_answer: Callable[[int], None] | None = None
