@@ -24,6 +24,7 @@ import math
 import random
 import sys
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -31,7 +32,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import func, insert, select
+from sqlalchemy import JSON, DateTime, Enum, Table, func, insert, select
 from sqlalchemy.engine import Engine
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -405,12 +406,16 @@ def _insert_sqlite(
     'rebuild' than row by row, so the insert trigger is dropped for the load
     and put back, from its own stored SQL, in the same transaction.
     """
-    encoded: dict[int, str] = {}
-    job_columns = list(GenerationJob.__table__.columns.keys())
-    report_columns = list(Report.__table__.columns.keys())
+    job_table, report_table = GenerationJob.__table__, Report.__table__
+    # Close this process's idle connections, so the load may be the only one.
+    engine.dispose()
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
+        # WAL writes every page twice (log, then checkpoint). A rollback
+        # journal copies only pages that existed before, and a bulk load
+        # mostly adds pages. SQLite keeps WAL if another connection is open.
+        journal = cursor.execute("PRAGMA journal_mode = TRUNCATE").fetchone()[0]
         # The rows are generated and can be generated again, so the load
         # skips the sync to disk that protects against a power cut.
         cursor.execute("PRAGMA synchronous = OFF")
@@ -422,21 +427,13 @@ def _insert_sqlite(
         ).fetchone()
         if trigger is not None:
             cursor.execute("DROP TRIGGER report_search_insert")
-        for table, columns, rows in (
-            ("generationjob", job_columns, jobs),
-            ("report", report_columns, reports),
-        ):
+        for table, rows in ((job_table, jobs), (report_table, reports)):
+            columns = list(table.columns.keys())
             statement = (
-                f"INSERT INTO {table} ({', '.join(columns)}) "
+                f"INSERT INTO {table.name} ({', '.join(columns)}) "
                 f"VALUES ({', '.join('?' for _ in columns)})"
             )
-            cursor.executemany(
-                statement,
-                (
-                    tuple(_sqlite_value(row[name], encoded) for name in columns)
-                    for row in rows
-                ),
-            )
+            cursor.executemany(statement, _sqlite_rows(table, rows))
         if trigger is not None:
             cursor.execute(
                 "INSERT INTO report_search (report_search) VALUES ('rebuild')"
@@ -447,24 +444,59 @@ def _insert_sqlite(
         raw.rollback()
         raise
     finally:
+        if journal != "wal":
+            cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA cache_size = -2000")
         raw.close()
 
 
-def _sqlite_value(value: Any, encoded: dict[int, str]) -> Any:
-    """Return ``value`` as SQLAlchemy stores it in SQLite."""
-    if isinstance(value, JobStatus):
-        return value.name  # SQLAlchemy's Enum type stores member names
-    if isinstance(value, datetime):
-        utc = value.astimezone(UTC).replace(tzinfo=None)
-        return utc.isoformat(" ", "microseconds")
-    if isinstance(value, dict | list):
+def _sqlite_rows(table: Table, rows: list[dict[str, Any]]) -> Iterator[tuple]:
+    """Yield rows as tuples of the values SQLAlchemy would store in SQLite.
+
+    A column the generator does not fill gets the model's default, so a
+    column added to the model later does not break the generator.
+    """
+    model = GenerationJob if table is GenerationJob.__table__ else Report
+    defaults = model(job_id=0, title="").model_dump()
+    columns = list(table.columns.keys())
+    converters = [_sqlite_converter(table.columns[name].type) for name in columns]
+    encoded: dict[int, str] = {}
+
+    def encode_json(value: Any) -> str:
+        # Rows share analysis and request dicts; each is encoded once.
         key = id(value)
         if key not in encoded:
             encoded[key] = json.dumps(value)
         return encoded[key]
-    return value
+
+    for row in rows:
+        values = []
+        for name, convert in zip(columns, converters, strict=True):
+            value = row[name] if name in row else defaults.get(name)
+            if value is not None and convert is not None:
+                value = encode_json(value) if convert is json.dumps else convert(value)
+            values.append(value)
+        yield tuple(values)
+
+
+def _sqlite_converter(column_type: Any) -> Callable[[Any], Any] | None:
+    if isinstance(column_type, JSON):
+        return json.dumps
+    if isinstance(column_type, Enum):
+        return _enum_name  # SQLAlchemy's Enum type stores member names
+    # UTCDateTime (SQLModel) is a TypeDecorator around DateTime.
+    if isinstance(getattr(column_type, "impl", column_type), DateTime):
+        return _sqlite_datetime
+    return None
+
+
+def _enum_name(value: JobStatus) -> str:
+    return value.name
+
+
+def _sqlite_datetime(value: datetime) -> str:
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def _make_topic_groups(engine: Engine, rng: random.Random) -> list[TopicGroup]:

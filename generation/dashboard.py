@@ -245,14 +245,18 @@ def _top_topics(
         .group_by(REPORTS.c.topics)
     )
     counter: Counter[str] = Counter()
-    spellings: dict[str, str] = {}
+    spellings: dict[str, Counter[str]] = {}
     for topics, count in connection.execute(statement):
         for topic in {part.strip() for part in (topics or "").split(", ")}:
             if topic:
                 key = topic.casefold()
-                spellings.setdefault(key, topic)
+                spellings.setdefault(key, Counter())[topic] += count
                 counter[key] += count
-    return [(spellings[key], count) for key, count in counter.most_common(TOP_TOPICS)]
+    # Each topic is shown as it is most often written.
+    return [
+        (spellings[key].most_common(1)[0][0], count)
+        for key, count in counter.most_common(TOP_TOPICS)
+    ]
 
 
 def _utc_day(connection: Connection, column):

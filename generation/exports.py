@@ -257,9 +257,9 @@ def _markdown_renderer() -> MarkdownIt:
 
     renderer.validateLink = validate_link
 
-    def render_link_open(tokens, index, options, env) -> str:
+    def render_link_open(html_renderer, tokens, index, options, env) -> str:
         tokens[index].attrSet("rel", "noopener noreferrer nofollow")
-        return renderer.renderer.renderToken(tokens, index, options, env)
+        return html_renderer.renderToken(tokens, index, options, env)
 
     renderer.add_render_rule("link_open", render_link_open)
     return renderer
@@ -500,13 +500,17 @@ def input_rows(report: Report) -> list[tuple[str, str]]:
 
 
 def safe_link(uri: str) -> str:
-    """Return ``uri`` if it is a web or mail address, else an empty string."""
-    uri = uri.strip()
+    """Return ``uri`` if it is a web or mail address, else an empty string.
+
+    Spaces are percent-encoded, because search links from grounding can
+    hold them; any other control or space character rejects the address.
+    """
+    uri = uri.strip().replace(" ", "%20")
     if not uri.lower().startswith(SAFE_LINK_SCHEMES):
         return ""
-    if any(ch.isspace() or ord(ch) < 32 for ch in uri) or len(uri) > 2000:
+    if any(ch.isspace() or ord(ch) < 32 or ch == "\x7f" for ch in uri):
         return ""
-    return uri
+    return uri if len(uri) <= 2000 else ""
 
 
 def _number(value: float | None) -> str:
