@@ -27,6 +27,8 @@ logger = logging.getLogger(__name__)
 
 # Google Trends compares at most five terms in one request.
 MAX_TERMS: Final = 5
+# A stitched comparison chains requests of five terms; see trends.stitching.
+MAX_STITCHED_TERMS: Final = 25
 
 TIMEFRAMES: Final = (
     "now 1-H",

@@ -32,6 +32,7 @@ from generation.trends.base import RelatedList, TrendsData
 from generation.trends.live import LiveTrendsSource
 from generation.trends.query import (
     DEFAULT_TIMEFRAME,
+    MAX_STITCHED_TERMS,
     MAX_TERMS,
     TrendsQuery,
     validate_query,
@@ -41,7 +42,6 @@ from generation.trends.service import TrendsResult
 
 logger = logging.getLogger(__name__)
 
-MAX_STITCHED_TERMS: Final = 25
 # The key of TrendsData.query that marks stitched data and records how.
 STITCHED_KEY: Final = "stitched"
 
