@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import streamlit as st
 
+from generation.errors import InvalidSettings
 from generation.logs import configure_logging
 from views.access import gated_navigation
 from views.common import runner
 
-configure_logging()
 st.set_page_config(
     page_title="Trend Reports", page_icon=":material/insights:", layout="wide"
 )
-# Creating the runner prepares the database and recovers interrupted jobs.
-runner()
+try:
+    configure_logging()
+    # Creating the runner prepares the database and recovers interrupted jobs.
+    runner()
+except InvalidSettings as error:
+    st.error(error.message, icon=":material/settings:")
+    st.stop()
 
 pages = [
     st.Page(

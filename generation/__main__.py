@@ -332,6 +332,33 @@ api_cli.register_commands(command)
 trends_cli.register_commands(command)
 
 
+# settings -------------------------------------------------------------------
+
+
+def _configure_settings(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--format",
+        choices=["table", "markdown", "toml"],
+        default="table",
+        help="table: the values in effect; markdown: the README's table; "
+        "toml: an example .streamlit/secrets.toml",
+    )
+
+
+@command(
+    "settings", "show every setting, its value and what it does", _configure_settings
+)
+def run_settings(args: argparse.Namespace) -> int:
+    from generation.config import get_settings, settings_documentation
+
+    if args.format == "table":
+        for row in get_settings().describe():
+            print(f"{row['setting']:<32} {row['value']}")
+    else:
+        print(settings_documentation(args.format), end="")
+    return 0
+
+
 # entry ----------------------------------------------------------------------
 
 
@@ -357,9 +384,9 @@ def _prepare_database() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    configure_logging(logging.WARNING)
     args = build_parser().parse_args(argv)
     try:
+        configure_logging(logging.WARNING)
         _prepare_database()
         return args.run(args)
     except UserFacingError as error:

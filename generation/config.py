@@ -7,14 +7,20 @@ line), then the defaults below, which work offline on a fresh machine.
 
 from __future__ import annotations
 
+import json
 import logging
+import textwrap
 import tomllib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+
+from generation.errors import InvalidSettings
 
 logger = logging.getLogger(__name__)
 
@@ -287,16 +293,26 @@ class Settings(BaseSettings):
             value = getattr(self, name)
             if isinstance(value, SecretStr) or "key" in name:
                 shown = "set" if value else "not set"
+            elif name == "database_url":
+                shown = make_url(value).render_as_string(hide_password=True)
             else:
                 shown = str(value)
             rows.append(
                 {
                     "setting": info.alias or name,
                     "value": shown,
+                    "default": _default_text(info),
                     "help": info.description or "",
                 }
             )
         return rows
+
+
+def _default_text(info: FieldInfo) -> str:
+    default = info.get_default(call_default_factory=True)
+    if default is None or default == "":
+        return ""
+    return str(default)
 
 
 def read_secrets_file(path: Path | None = None) -> dict[str, Any]:
@@ -318,6 +334,26 @@ def load_settings(secrets: dict[str, Any] | None = None, **overrides: Any) -> Se
     Overrides may use field names (``database_url``) or setting names
     (``DATABASE_URL``).
     """
+    try:
+        return _load_settings(secrets, overrides)
+    except ValidationError as error:
+        raise InvalidSettings(_settings_sentence(error)) from None
+
+
+def _settings_sentence(error: ValidationError) -> str:
+    problem = error.errors()[0]
+    name = ".".join(str(part) for part in problem["loc"])
+    alias = Settings.model_fields[name].alias if name in Settings.model_fields else name
+    reason = str(problem["msg"]).removeprefix("Value error, ").rstrip(".")
+    return (
+        f"The setting {alias or name} is not valid: {reason}. Fix it in the "
+        "environment or in .streamlit/secrets.toml, then start again."
+    )
+
+
+def _load_settings(
+    secrets: dict[str, Any] | None, overrides: dict[str, Any]
+) -> Settings:
     secrets = read_secrets_file() if secrets is None else secrets
     known = {info.alias for info in Settings.model_fields.values()}
     from_secrets = {
@@ -343,3 +379,67 @@ def load_settings(secrets: dict[str, Any] | None = None, **overrides: Any) -> Se
 def get_settings() -> Settings:
     """Return the process-wide settings, read once."""
     return load_settings()
+
+
+# Sign-in with an OpenID Connect provider through Streamlit's st.login, used
+# instead of the password when present.
+AUTH_EXAMPLE = [
+    "",
+    "# Sign-in with Google or another OpenID Connect provider (st.login). When this",
+    "# section is present, every page asks visitors to sign in with it instead of",
+    "# the password. See https://docs.streamlit.io/develop/concepts/connections/authentication",
+    "# [auth]",
+    '# redirect_uri = "http://localhost:8501/oauth2callback"',
+    '# cookie_secret = "a long random string"',
+    '# client_id = "..."',
+    '# client_secret = "..."',
+    '# server_metadata_url = "https://accounts.google.com/.well-known/openid-configuration"',
+]
+
+
+def settings_documentation(kind: str) -> str:
+    """Every setting with its default and help, as a Markdown table or a TOML example."""
+    rows = _documented_rows()
+    if kind == "markdown":
+        lines = ["| Setting | Default | What it does |", "| --- | --- | --- |"]
+        lines += [
+            f"| `{row['setting']}` | {('`' + row['default'] + '`') if row['default'] else ''} "
+            f"| {row['help']} |"
+            for row in rows
+        ]
+        return "\n".join(lines) + "\n"
+    lines = [
+        "# Example .streamlit/secrets.toml: copy it to secrets.toml and uncomment",
+        "# what you need. Environment variables of the same name win over this file.",
+        "# Made by: uv run python -m generation settings --format toml",
+    ]
+    for row in rows:
+        lines.append("")
+        lines += [f"# {line}" for line in textwrap.wrap(row["help"], 76)]
+        lines.append(f"# {row['setting']} = {_toml_value(row['default'])}")
+    lines += AUTH_EXAMPLE
+    return "\n".join(lines) + "\n"
+
+
+def _documented_rows() -> list[dict[str, str]]:
+    rows = []
+    for name, info in Settings.model_fields.items():
+        default = _default_text(info).replace(str(PROJECT_ROOT), ".")
+        rows.append(
+            {
+                "setting": info.alias or name,
+                "default": default,
+                "help": info.description or "",
+            }
+        )
+    return rows
+
+
+def _toml_value(default: str) -> str:
+    if default in ("True", "False"):
+        return default.lower()
+    try:
+        float(default)
+    except ValueError:
+        return json.dumps(default)
+    return default

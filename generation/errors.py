@@ -35,6 +35,10 @@ class UserFacingError(GenerationError):
     """An error whose message the analyst reads and can act on."""
 
 
+class InvalidSettings(UserFacingError):
+    """A setting in the environment or the secrets file has a bad value."""
+
+
 class InvalidRequest(UserFacingError):
     """A request field is missing or wrong; ``field`` names it when known."""
 

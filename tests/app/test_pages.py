@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import REPO_ROOT
-
+from generation import config
 from generation.jobs import get_runner
 from generation.models import JobStatus
 from generation.queries import get_job, get_report
+from tests.conftest import REPO_ROOT
 
 PAGES = [
     "pages/dashboard.py",
@@ -123,3 +123,18 @@ def test_bad_ids_in_the_url_get_a_sentence(query, sentence):
     assert not app.exception
     messages = [element.value for element in [*app.warning, *app.error]]
     assert any(sentence in message for message in messages), messages
+
+
+def test_a_bad_setting_is_a_sentence_on_every_page(monkeypatch):
+    monkeypatch.setenv("EXECUTOR_WORKERS", "lots")
+    config.get_settings.cache_clear()
+    app = AppTest.from_file(str(REPO_ROOT / "navigation.py"), default_timeout=TIMEOUT)
+    app.run()
+    assert not app.exception
+    assert [element.value for element in app.error] == [
+        (
+            "The setting EXECUTOR_WORKERS is not valid: Input should be a valid "
+            "integer, unable to parse string as an integer. Fix it in the "
+            "environment or in .streamlit/secrets.toml, then start again."
+        )
+    ]

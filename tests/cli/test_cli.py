@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from generation.analysis import analyse
+from generation.config import Settings, settings_documentation
 from generation.trends.csv_import import parse_trends_csv
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -20,6 +21,7 @@ REGION_EXPORT = SAMPLES / "trends_geomap_us_states_3terms_percent_lt1.csv"
 def run_cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "generation", *args],
+        check=False,
         cwd=REPO_ROOT,
         env=os.environ.copy(),
         capture_output=True,
@@ -86,8 +88,10 @@ def test_bad_arguments_exit_non_zero_with_one_clear_line(tmp_path):
     not_a_report = run_cli("show", "1;DROP TABLE report")
     assert not_a_report.returncode == 2
     assert not_a_report.stderr.strip().splitlines() == [
-        "error: '1;DROP TABLE report' is not a report id; a report id is a positive "
-        "whole number."
+        (
+            "error: '1;DROP TABLE report' is not a report id; a report id is a "
+            "positive whole number."
+        )
     ]
 
     missing = run_cli("import", str(tmp_path / "nothing.csv"))
@@ -112,3 +116,22 @@ def test_bad_arguments_exit_non_zero_with_one_clear_line(tmp_path):
     unknown_report = run_cli("show", "424242")
     assert unknown_report.returncode == 2
     assert "There is no report 424242" in unknown_report.stderr
+
+
+def test_a_bad_setting_is_one_line_not_a_traceback(monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "")
+    result = run_cli("jobs")
+    assert result.returncode == 2
+    assert result.stderr == (
+        "error: The setting DATABASE_URL is not valid: DATABASE_URL is empty; unset "
+        "it or give a URL. Fix it in the environment or in .streamlit/secrets.toml, "
+        "then start again.\n"
+    )
+
+
+def test_settings_example_file_matches_the_settings():
+    example = (REPO_ROOT / ".streamlit" / "secrets.toml.example").read_text()
+    assert example == settings_documentation("toml")
+    readme = (REPO_ROOT / "README.md").read_text()
+    for name, info in Settings.model_fields.items():
+        assert f"`{info.alias or name}`" in readme, f"{info.alias} is not in the README"
