@@ -15,6 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from generation import history_cli
 from generation.api import cli as api_cli
 from generation.errors import UserFacingError
 from generation.logs import configure_logging
@@ -330,6 +331,11 @@ api_cli.register_commands(command)
 # live trends ------------------------------------------------------------------
 
 trends_cli.register_commands(command)
+
+
+# history and exports ------------------------------------------------------------
+
+history_cli.register_commands(command)
 
 
 # settings -------------------------------------------------------------------
