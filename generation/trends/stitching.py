@@ -187,7 +187,7 @@ def stitch_results(
     first = results[0].data
     base = first.interest_over_time
     assert base is not None  # choose_anchor has checked it
-    combined = base[batches[0]].copy()
+    parts = [base[batches[0]]]
     factors: list[float | None] = [1.0]
     left_out: list[str] = []
     for batch, result in zip(batches[1:], results[1:], strict=True):
@@ -201,7 +201,8 @@ def stitch_results(
         if factor is None:
             left_out.extend(others)
             continue
-        combined = combined.join(frame[others] * factor)
+        parts.append(frame[others] * factor)
+    combined = pd.concat(parts, axis=1)
     peak = float(combined.max().max())
     scale = 100.0 / peak if peak > 0 else 1.0
     combined = combined * scale
