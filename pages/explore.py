@@ -8,6 +8,7 @@ import streamlit as st
 
 from generation.datasets import save_dataset
 from generation.errors import TrendsFileError
+from generation.text import plain_markdown
 from generation.trends import samples
 from generation.trends.base import TrendsData
 from generation.trends.csv_import import (
@@ -37,8 +38,9 @@ def main() -> None:
         data = _from_samples() if source == "Samples" else _from_uploads()
     if data is None:
         return
-    st.subheader(", ".join(data.terms))
-    st.caption(describe_trends_data(data))
+    # Terms come from uploaded files: show them as plain text, never Markdown.
+    st.subheader(plain_markdown(", ".join(data.terms)))
+    st.caption(plain_markdown(describe_trends_data(data)))
     show_trends(data, key="explore")
     pick_topics(data, save=lambda: save_dataset(data))
 
@@ -79,7 +81,10 @@ def _from_uploads() -> TrendsData | None:
             try:
                 st.session_state[cache_key] = parse_trends_csv(content, file.name)
             except TrendsFileError as error:
-                st.error(f"{file.name}: {error.message}", icon=":material/error:")
+                st.error(
+                    plain_markdown(f"{file.name}: {error.message}"),
+                    icon=":material/error:",
+                )
                 continue
         parts.append(st.session_state[cache_key])
     if not parts:

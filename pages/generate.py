@@ -8,6 +8,7 @@ from generation.config import get_settings
 from generation.errors import InvalidRequest
 from generation.queries import list_categories
 from generation.requests import LENGTHS, REPORT_TYPES
+from generation.text import plain_markdown
 from generation.trends import samples
 from generation.writers import writer_names
 from views.batch import batch_from_address, show_batch_status, start_batch
@@ -46,7 +47,7 @@ def _form() -> None:
     sample_names: list[str] = []
     if chosen:
         st.info(
-            f"Data picked on Explore: {chosen.description}.",
+            f"Data picked on Explore: {plain_markdown(chosen.description)}.",
             icon=":material/query_stats:",
         )
         if st.button("Use other data", icon=":material/close:"):

@@ -26,7 +26,7 @@ from generation.access import (
     sign_in,
 )
 from generation.config import get_settings
-from generation.text import escape_markdown
+from generation.text import plain_markdown
 
 logger = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ def _sign_in_form_needed() -> Callable[[], None] | None:
     address = listening_address()
     if address not in LOCAL_ADDRESSES:
         st.sidebar.warning(
-            escape_markdown(OPEN_TO_NETWORK.format(address=address or "every address")),
+            plain_markdown(OPEN_TO_NETWORK.format(address=address or "every address")),
             icon=":material/lock_open:",
         )
     return None
@@ -157,7 +157,7 @@ def _login_form() -> None:
         return
     for provider in providers:
         if st.button(
-            f"Sign in with {escape_markdown(provider)}",
+            f"Sign in with {plain_markdown(provider)}",
             key=f"login-{provider}",
             type="primary",
             icon=":material/login:",
@@ -175,7 +175,7 @@ def _login_providers() -> list[str]:
 
 def _draw_signed_in_user() -> None:
     who = st.user.get("email") or st.user.get("name") or "signed in"
-    st.sidebar.caption(f"Signed in as {escape_markdown(str(who))}")
+    st.sidebar.caption(f"Signed in as {plain_markdown(str(who))}")
     if st.sidebar.button("Sign out", icon=":material/logout:"):
         logger.info("Signed out")
         st.logout()

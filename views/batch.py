@@ -14,7 +14,7 @@ import streamlit as st
 from generation.errors import UserFacingError
 from generation.models import GenerationJob, JobStatus
 from generation.queries import BatchProgress, batch_progress, queue_state
-from generation.text import escape_markdown
+from generation.text import plain_markdown
 from views.common import runner, sentences_for_errors
 from views.job_status import REFRESH_SECONDS, STATUS_ICONS
 
@@ -56,7 +56,7 @@ def show_batch_status(batch_id: str) -> None:
     try:
         batch = batch_progress(batch_id)
     except UserFacingError as error:
-        st.warning(escape_markdown(error.message), icon=":material/warning:")
+        st.warning(plain_markdown(error.message), icon=":material/warning:")
         return
     every = None if batch.finished == batch.total else REFRESH_SECONDS
     st.fragment(run_every=every)(_batch_body)(batch_id, batch.finished)
@@ -103,9 +103,9 @@ def _draw(batch: BatchProgress) -> None:
 def _draw_job(job: GenerationJob) -> None:
     icon = STATUS_ICONS.get(job.status, ":material/info:")
     name, bar, link, action = st.columns([3, 3, 1, 1], vertical_alignment="center")
-    name.markdown(f"{icon} **Job {job.id}** · {escape_markdown(job.topics)}")
+    name.markdown(f"{icon} **Job {job.id}** · {plain_markdown(job.topics)}")
     if job.status.is_final:
-        bar.caption(f"{job.status.value}: {escape_markdown(job.message)}")
+        bar.caption(f"{job.status.value}: {plain_markdown(job.message)}")
     else:
         bar.progress(job.progress / 100, text=f"{job.progress}% · {job.status.value}")
     link.page_link(

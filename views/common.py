@@ -10,6 +10,7 @@ import streamlit as st
 
 from generation.errors import UserFacingError
 from generation.jobs import JobRunner, get_runner
+from generation.text import plain_markdown
 
 logger = logging.getLogger(__name__)
 
@@ -31,7 +32,8 @@ def sentences_for_errors() -> Iterator[None]:
     try:
         yield
     except UserFacingError as error:
-        st.error(error.message, icon=":material/error:")
+        # Messages quote what the user typed or uploaded: show it as plain text.
+        st.error(plain_markdown(error.message), icon=":material/error:")
     except Exception as error:
         if _is_streamlit_control_flow(error):
             raise
@@ -63,5 +65,5 @@ def query_param_id(name: str) -> int | None:
     try:
         return parse_id(value, what=name)
     except UserFacingError as error:
-        st.warning(error.message)
+        st.warning(plain_markdown(error.message))
         return None

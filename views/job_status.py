@@ -6,6 +6,7 @@ import streamlit as st
 
 from generation.models import GenerationJob, JobStatus
 from generation.queries import get_job, job_events, queue_state
+from generation.text import plain_markdown
 from views.common import runner, sentences_for_errors
 
 REFRESH_SECONDS = 1.0
@@ -58,7 +59,8 @@ def _draw(job: GenerationJob) -> None:
                 job.progress / 100, text=f"{job.progress}% · {job.stage or 'waiting'}"
             )
         if job.status == JobStatus.SUCCEEDED and job.report_id:
-            st.success(job.message, icon=":material/check_circle:")
+            # The message quotes the report's title, which the writer chose.
+            st.success(plain_markdown(job.message), icon=":material/check_circle:")
             st.page_link(
                 "pages/history.py",
                 label=f"Read report {job.report_id}",
@@ -66,11 +68,11 @@ def _draw(job: GenerationJob) -> None:
                 query_params={"report": str(job.report_id)},
             )
         elif job.status in (JobStatus.FAILED, JobStatus.INTERRUPTED):
-            st.error(job.error or job.message, icon=":material/error:")
+            st.error(plain_markdown(job.error or job.message), icon=":material/error:")
         elif job.status == JobStatus.CANCELLED:
-            st.warning(job.message, icon=":material/cancel:")
+            st.warning(plain_markdown(job.message), icon=":material/cancel:")
         else:
-            st.caption(job.message)
+            st.caption(plain_markdown(job.message))
         if job.partial_text:
             label = (
                 "Text so far"
@@ -113,9 +115,10 @@ def _draw_actions(job: GenerationJob, column) -> None:
 
 
 def _describe_inputs(job: GenerationJob) -> str:
-    parts = [f"Category: {job.category or 'All categories'}"]
+    # Topics and category come from uploads and forms: plain text only.
+    parts = [f"Category: {plain_markdown(job.category or 'All categories')}"]
     if job.topics:
-        parts.append(f"Topics: {job.topics}")
+        parts.append(f"Topics: {plain_markdown(job.topics)}")
     parts.append(f"Writer: {job.writer}")
     if job.model:
         parts.append(f"Model: {job.model}")

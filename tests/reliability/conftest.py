@@ -122,7 +122,7 @@ def markdown_texts(app: AppTest) -> list[tuple[str, str, bool]]:
     return found
 
 
-_renderer = MarkdownIt("commonmark", {"html": False}).enable("table")
+markdown_parser = MarkdownIt("commonmark", {"html": False}).enable("table")
 
 
 def unsafe_renderings(app: AppTest, payload: str = "") -> list[str]:
@@ -144,7 +144,9 @@ def unsafe_renderings(app: AppTest, payload: str = "") -> list[str]:
 def remote_image_hosts(markdown: str) -> list[str]:
     """Return the hosts of images a Markdown text would load, other than this one."""
     hosts = []
-    for token in _renderer.parseInline(markdown) + _renderer.parse(markdown):
+    for token in markdown_parser.parseInline(markdown) + markdown_parser.parse(
+        markdown
+    ):
         for child in [token, *(token.children or [])]:
             if child.type != "image":
                 continue
