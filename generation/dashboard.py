@@ -99,6 +99,12 @@ class DashboardFigures:
         return sum(day.cost_usd for day in self.per_day)
 
 
+def running_now(engine: Engine | None = None) -> tuple[list[RunningJob], int, int]:
+    """Return the running jobs with their progress, and running and queued counts."""
+    with (engine or get_engine()).connect() as connection:
+        return active_jobs(connection)
+
+
 def dashboard_figures(
     days: int = DEFAULT_WINDOW,
     *,
@@ -114,7 +120,7 @@ def dashboard_figures(
     engine = engine or get_engine()
     with engine.connect() as connection:
         status_counts = _status_counts(connection, start, end)
-        running, running_count, queued_count = _active_jobs(connection)
+        running, running_count, queued_count = active_jobs(connection)
         per_day = _per_day(connection, start, end, since, days)
         median = _median_seconds(connection, start, end)
         top_topics = _top_topics(connection, start, end)
@@ -139,11 +145,14 @@ def _status_counts(
         .where(JOBS.c.created_at >= start, JOBS.c.created_at < end)
         .group_by(JOBS.c.status)
     )
-    counts = {JobStatus(status): count for status, count in connection.execute(statement)}
+    counts = {
+        JobStatus(status): count for status, count in connection.execute(statement)
+    }
     return {status: counts.get(status, 0) for status in JobStatus}
 
 
-def _active_jobs(connection: Connection) -> tuple[list[RunningJob], int, int]:
+def active_jobs(connection: Connection) -> tuple[list[RunningJob], int, int]:
+    """Return the running jobs (newest first, at most 20) and the running and queued counts."""
     counts = dict(
         connection.execute(
             select(JOBS.c.status, func.count())

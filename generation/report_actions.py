@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 
 from generation.analysis import Analysis, TermAnalysis
@@ -225,6 +226,55 @@ def compare(
     return ReportComparison(
         left=left, right=right, terms=terms, input_differences=differences
     )
+
+
+@dataclass(frozen=True)
+class ReportChoice:
+    """A report offered for comparison: id, title and when it was written."""
+
+    report_id: int
+    title: str
+    created_at: datetime
+    writer: str
+    model: str
+
+
+def same_topic_reports(
+    report_id: int, *, limit: int = 20, engine: Engine | None = None
+) -> list[ReportChoice]:
+    """Return other live reports on exactly the same topics, newest first."""
+    engine = engine or get_engine()
+    report = get_report(report_id, engine=engine, include_deleted=True)
+    jobs, reports = GenerationJob.__table__, Report.__table__
+    # The job's topics column is indexed; the report's sits behind the text.
+    statement = (
+        select(
+            reports.c.id,
+            reports.c.title,
+            reports.c.created_at,
+            reports.c.writer,
+            reports.c.model,
+        )
+        .select_from(jobs.join(reports, reports.c.id == jobs.c.report_id))
+        .where(
+            jobs.c.topics == report.topics,
+            jobs.c.report_id != report_id,
+            reports.c.deleted_at.is_(None),
+        )
+        .order_by(jobs.c.id.desc())
+        .limit(limit)
+    )
+    with engine.connect() as connection:
+        return [
+            ReportChoice(
+                report_id=row.id,
+                title=row.title,
+                created_at=row.created_at,
+                writer=row.writer,
+                model=row.model,
+            )
+            for row in connection.execute(statement)
+        ]
 
 
 def _original_request(report: Report, engine: Engine | None) -> dict[str, Any]:
