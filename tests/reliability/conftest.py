@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
@@ -74,6 +75,17 @@ def run_cli(
         timeout=120,
         check=False,
     )
+
+
+@pytest.fixture(autouse=True)
+def logs_reach_caplog(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let caplog see engine logs after the app has configured logging.
+
+    generation.logs.configure_logging, run by every AppTest of navigation.py,
+    stops the "generation" logger from propagating to the root, where
+    caplog listens.
+    """
+    monkeypatch.setattr(logging.getLogger("generation"), "propagate", True)
 
 
 def open_app(
