@@ -35,7 +35,7 @@ def figure_link(
         st.metric(label, value, help=help_text or None)
         st.page_link(
             HISTORY_PAGE,
-            label="Show in History",
+            label="History",
             icon=":material/arrow_forward:",
             query_params=filters.to_query_params(),
         )

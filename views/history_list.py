@@ -25,6 +25,7 @@ SORT_LABELS = {
     "relevance": "Relevance (with a search)",
 }
 HISTORY_PAGE = "pages/history.py"
+ROW_HEIGHT_PX = 35
 
 
 def current_filters() -> HistoryFilters:
@@ -71,6 +72,7 @@ def show_history_list() -> None:
 
 
 def _filter_form(filters: HistoryFilters) -> None:
+    narrowed = filters.is_filtered or filters.sort != "date" or not filters.descending
     with st.form("history-filters", border=True):
         search = st.text_input(
             "Search reports",
@@ -78,7 +80,8 @@ def _filter_form(filters: HistoryFilters) -> None:
             max_chars=200,
             placeholder='Words in titles, topics or text; "an exact phrase"; pizz*',
         )
-        first, second, third, fourth = st.columns(4)
+        options = st.expander("Filters and sort", expanded=narrowed)
+        first, second, third, fourth = options.columns(4)
         statuses = [ANY, *(status.value for status in JobStatus)]
         status = first.selectbox(
             "Status",
@@ -94,7 +97,7 @@ def _filter_form(filters: HistoryFilters) -> None:
         model = fourth.selectbox(
             "Model", *_choices(distinct_values("model"), filters.model)
         )
-        first, second, third, fourth = st.columns(4)
+        first, second, third, fourth = options.columns(4)
         topic = first.text_input("Topic contains", value=filters.topic, max_chars=100)
         date_from = second.date_input("From (UTC)", value=filters.date_from)
         date_to = third.date_input("To (UTC)", value=filters.date_to)
@@ -103,7 +106,7 @@ def _filter_form(filters: HistoryFilters) -> None:
             value=str(filters.schedule_id or ""),
             max_chars=18,
         )
-        first, second, third, _ = st.columns(4)
+        first, second, third, _ = options.columns(4)
         sort = first.selectbox(
             "Sort by",
             SORTS,
@@ -171,11 +174,11 @@ def _table(page: HistoryPage) -> None:
             "report": f"?report={row.report_id}"
             if row.report_id and not row.report_deleted
             else None,
+            "cost": row.cost_usd,
+            "seconds": row.run_seconds,
+            "tokens": row.tokens,
             "category": row.category,
             "writer": f"{row.writer} {row.model}".strip(),
-            "seconds": row.run_seconds,
-            "tokens": row.tokens or None,
-            "cost (USD)": row.cost_usd or None,
         }
         for row in page.rows
     ]
@@ -183,18 +186,23 @@ def _table(page: HistoryPage) -> None:
         rows,
         hide_index=True,
         width="stretch",
+        # Tall enough for the whole page, so the page scrolls, not the table.
+        height=ROW_HEIGHT_PX * (len(rows) + 1) + 3,
         column_config={
             "job": st.column_config.LinkColumn("Job", display_text=r"\?job=(\d+)"),
             "submitted": st.column_config.DatetimeColumn(
                 "Submitted", format="YYYY-MM-DD HH:mm"
             ),
+            "status": st.column_config.TextColumn("Status"),
             "title": st.column_config.TextColumn("Title or topics", width="large"),
             "report": st.column_config.LinkColumn(
                 "Report", display_text=r"\?report=(\d+)"
             ),
+            "cost": st.column_config.NumberColumn("Cost (USD)", format="$%.4f"),
             "seconds": st.column_config.NumberColumn("Seconds", format="%.1f"),
             "tokens": st.column_config.NumberColumn("Tokens", format="%d"),
-            "cost (USD)": st.column_config.NumberColumn(format="$%.4f"),
+            "category": st.column_config.TextColumn("Category"),
+            "writer": st.column_config.TextColumn("Writer and model"),
         },
     )
 

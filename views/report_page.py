@@ -107,7 +107,7 @@ def _actions(context: ReportContext) -> None:
         st.session_state[PICKED_KEY] = Picked(
             dataset_id=inputs["dataset_id"],
             topics=list(inputs.get("topics") or context.topics),
-            description=f"the data of report {report.id}",
+            description=f"{report.topics} (from report {report.id})",
         )
         st.switch_page("pages/generate.py")
     if delete_column.button("Delete", icon=":material/delete:", key="delete"):
