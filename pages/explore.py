@@ -41,7 +41,7 @@ def main() -> None:
     # Terms come from uploaded files: show them as plain text, never Markdown.
     st.subheader(plain_markdown(", ".join(data.terms)))
     st.caption(plain_markdown(describe_trends_data(data)))
-    show_trends(data, key="explore")
+    show_trends(data, key="explore", pick_related=True)
     pick_topics(data, save=lambda: save_dataset(data))
 
 

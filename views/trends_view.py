@@ -17,8 +17,12 @@ from views.picked import add_picked_topics
 BREAKOUT_STYLE = "background-color: rgba(255, 189, 69, 0.25); font-weight: 600"
 
 
-def show_trends(data: TrendsData, key: str) -> None:
-    """Draw interest over time, the reading, regions and related lists of ``data``."""
+def show_trends(data: TrendsData, key: str, *, pick_related: bool = False) -> None:
+    """Draw interest over time, the reading, regions and related lists of ``data``.
+
+    ``pick_related`` lets the analyst add related searches to the picked
+    topics, which only Explore shows.
+    """
     over_time = interest_over_time_chart(data)
     if over_time is not None:
         st.altair_chart(over_time, width="stretch")
@@ -29,7 +33,7 @@ def show_trends(data: TrendsData, key: str) -> None:
     has_regions = _regions(data, key)
     if over_time is None and not has_regions and not data.related:
         st.info("This data has no time series, regions or related queries to show.")
-    _related(data, key)
+    _related(data, key, pick_related=pick_related)
 
 
 def _data_quality(data: TrendsData, *, charted: bool) -> str:
@@ -81,7 +85,7 @@ def _regions(data: TrendsData, key: str) -> bool:
     return True
 
 
-def _related(data: TrendsData, key: str) -> None:
+def _related(data: TrendsData, key: str, *, pick_related: bool) -> None:
     for position, related in enumerate(data.related):
         label = f"Related {related.kind}"
         if related.term:
@@ -90,7 +94,7 @@ def _related(data: TrendsData, key: str) -> None:
             if not related.top and not related.rising:
                 st.info(f"Google Trends lists no related {related.kind} here.")
                 continue
-            _related_lists(related, f"{key}-related-{position}")
+            _related_lists(related, f"{key}-related-{position}", pick_related)
     for kind, related_kind in (
         ("related_queries", "queries"),
         ("related_topics", "topics"),
@@ -99,18 +103,20 @@ def _related(data: TrendsData, key: str) -> None:
             _download(data, kind, key)
 
 
-def _related_lists(related: RelatedList, key: str) -> None:
+def _related_lists(related: RelatedList, key: str, pick_related: bool) -> None:
     noun = "query" if related.kind == "queries" else "topic"
     top_column, rising_column = st.columns(2)
     top_column.markdown("**Top**")
     top_rows = _related_rows(related.top, noun)
+    selection = (
+        {"on_select": "rerun", "selection_mode": "multi-row"} if pick_related else {}
+    )
     top = top_column.dataframe(
         top_rows,
         key=f"{key}-top",
         hide_index=True,
-        on_select="rerun",
-        selection_mode="multi-row",
         column_config={"breakout": None},
+        **selection,
     )
     rising_column.markdown("**Rising**")
     rising_rows = _related_rows(related.rising, noun)
@@ -118,14 +124,15 @@ def _related_lists(related: RelatedList, key: str) -> None:
         rising_rows.style.apply(_highlight_breakout, axis=1),
         key=f"{key}-rising",
         hide_index=True,
-        on_select="rerun",
-        selection_mode="multi-row",
         column_config={
             "breakout": st.column_config.CheckboxColumn(
                 "Breakout", help="Searches grew by more than 5000 %."
             )
         },
+        **selection,
     )
+    if not pick_related:
+        return
     chosen = [top_rows[noun].iloc[row] for row in top.selection.rows]
     chosen += [rising_rows[noun].iloc[row] for row in rising.selection.rows]
     st.button(

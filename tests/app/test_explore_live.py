@@ -15,6 +15,7 @@ from werkzeug import Response
 from generation import config
 from generation.analysis import analyse
 from generation.db import get_engine
+from generation.jobs import get_runner
 from generation.trends import transport
 from generation.trends.base import TrendsData
 from generation.trends.cache import TrendsCacheEntry
@@ -452,3 +453,42 @@ def test_sample_chart_names_its_file():
         )
         for caption in shown
     ), shown
+
+
+def test_report_charts_state_source_and_query(google):
+    runner = get_runner()
+    submission = runner.submit(
+        {
+            "trends_query": {
+                "terms": ["pizza", "bagel"],
+                "timeframe": "today 5-y",
+                "geo": "",
+            },
+            "writer": "data_brief",
+        }
+    )
+    job = runner.wait(submission.job_id, timeout=TIMEOUT)
+    assert job.report_id is not None, job.error
+
+    app = open_explore()
+    app.switch_page("pages/history.py")
+    app.query_params["report"] = str(job.report_id)
+    app.run()
+
+    assert not app.exception
+    shown = captions(app)
+    assert any(
+        caption.startswith("Source: live from Google Trends, fetched ")
+        and "Query: pizza, bagel; today 5-y; worldwide;" in caption
+        and "The last period is partial" in caption
+        for caption in shown
+    ), shown
+    assert [
+        button.label
+        for button in app.button
+        if button.label == "Add the selected to the topics"
+    ] == []
+    assert any(
+        "Query: pizza, bagel; today 5-y; worldwide" in text.replace("\\", "")
+        for text in texts(app.markdown)
+    )
