@@ -35,7 +35,7 @@ from generation.trends.cache import (
     write_cache,
 )
 from generation.trends.live import LiveTrendsSource, Suggestion
-from generation.trends.query import PROPERTIES, TrendsQuery, query_from_dict
+from generation.trends.query import TrendsQuery, query_from_dict
 from generation.trends.trending import (
     TrendingSearch,
     fetch_trending_now,
@@ -308,35 +308,3 @@ def _category_ids(engine: Engine) -> list[int]:
     except SQLAlchemyError as error:
         logger.warning("Could not read categories: %s", error)
         return []
-
-
-def describe_source(result: TrendsResult) -> str:
-    """Return one line saying where the data came from and for which query.
-
-    For example "Live from Google Trends (2026-03-01 12:00 UTC): pizza,
-    bagel; today 5-y; worldwide; All categories; web search; the last period
-    is partial".
-    """
-    data = result.data
-    fetched = f"{data.fetched_at:%Y-%m-%d %H:%M} UTC" if data.fetched_at else "earlier"
-    if result.stale:
-        origin = f"Cached copy from {describe_age(result.age_seconds)} ago"
-    elif result.from_cache:
-        origin = f"From the cache, fetched {describe_age(result.age_seconds)} ago"
-    else:
-        origin = "Live from Google Trends"
-    query = data.query
-    property_name = next(
-        (name for name, gprop in PROPERTIES.items() if gprop == query.get("gprop")),
-        "web",
-    )
-    parts = [
-        ", ".join(data.terms),
-        data.timeframe,
-        data.geo or "worldwide",
-        data.category or "All categories",
-        "web search" if property_name == "web" else f"{property_name} search",
-    ]
-    if data.partial_last:
-        parts.append("the last period is partial")
-    return f"{origin} ({fetched}): " + "; ".join(parts)
