@@ -6,6 +6,7 @@ from datetime import date, timedelta
 
 from gtapi_replay import serve_weekly_comparison
 
+from generation.analysis import analyse
 from generation.models import utcnow
 from generation.queries import get_report
 from generation.trends import samples, service
@@ -18,6 +19,8 @@ from generation.trends.provenance import (
 )
 from generation.trends.query import validate_query
 from generation.trends.stitching import get_stitched_trends, validate_stitched_query
+from generation.writers.base import Brief
+from generation.writers.data_brief import DataBriefWriter
 
 TODAY = date(2026, 3, 1)
 WEEKLY_SAMPLE = "weight-loss-drugs-us"
@@ -149,3 +152,23 @@ def test_report_from_live_query_states_query(trends_server, runner):
     )
     assert "The last period is partial" in method
     assert utcnow().strftime("%Y-%m-%d") in method
+
+
+def test_report_from_stitched_data_says_so(trends_server, engine, live_source):
+    serve_weekly_comparison(trends_server)
+    query = validate_stitched_query(
+        ["pizza", "bagel", "pasta"], "today 5-y", geo="", today=TODAY
+    )
+    data = get_stitched_trends(
+        query, engine=engine, source=live_source, batch_size=2
+    ).data
+    brief = Brief(
+        category="Food", topics=data.terms, analysis=analyse(data), trends=data
+    )
+
+    draft = DataBriefWriter().write(brief, lambda *args, **kwargs: None)
+
+    method = method_section(draft.body)
+    assert "relative to the highest point of all the stitched requests" in method
+    assert "Query: pizza, bagel, pasta; today 5-y; worldwide;" in method
+    assert "requests that each include the anchor 'pizza'" in method
