@@ -38,7 +38,8 @@ from google.genai import types
 
 from generation.config import Settings, get_settings
 from generation.errors import InvalidRequest, MissingApiKey, WriterFailed
-from generation.text import without_remote_images
+from generation.text import escape_markdown, without_remote_images
+from generation.trends.provenance import describe_data_quality
 from generation.writers import prompts
 from generation.writers.base import Brief, Draft, ProgressCallback
 from generation.writers.gemini_failures import (
@@ -369,6 +370,10 @@ class GeminiWriter:
         summary = summary_of(body)
         body += "\n\n" + sources_section(
             run.sources, language=brief.language, grounding=options.grounding
+        )
+        # Where the numbers came from, as every report states it.
+        body += "\n\n## Trends data\n\n" + escape_markdown(
+            describe_data_quality(brief.trends)
         )
         on_progress("write", 100, "Report written.", text=body)
         logger.info(
@@ -740,4 +745,3 @@ def _percent_within(step: _Step, characters: int) -> int:
         step.end_percent - 1,
         int(step.start_percent + done * (step.end_percent - step.start_percent)),
     )
-

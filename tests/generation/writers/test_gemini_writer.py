@@ -68,7 +68,11 @@ def test_recorded_stream_becomes_draft(
     )
     assert draft.cost_usd == pytest.approx((13 * 0.30 + 8 * 2.50) / 1e6, abs=1e-6)
     assert list(draft.stage_costs) == ["report"]
-    assert draft.body.rstrip().endswith(f"## Sources\n\n{TRENDS_ONLY}")
+    assert TRENDS_ONLY in draft.body.split("## Sources")[1].split("## Trends data")[0]
+    # The data section names the sample file the numbers came from.
+    data_section = draft.body.split("## Trends data")[1]
+    assert "sample" in data_section
+    assert brief.trends.provenance.split()[0].replace("_", "\\_") in data_section
     assert draft.sources == []
 
 
