@@ -13,7 +13,7 @@ the ratio naive / engine, and the aims: first page at most 150 ms, search at
 most 100 ms, at least 50 times faster than the naive way.
 
 Usage: uv run python benchmarks/history.py [--count N] [--database FILE]
-A database file that already holds at least N jobs is reused.
+A database file that already contains at least N jobs is reused.
 """
 
 from __future__ import annotations

@@ -16,16 +16,18 @@ Run ``uv run python benchmarks/history_data.py DATABASE_URL [COUNT]``.
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import hashlib
 import json
 import logging
 import math
+import operator
 import random
 import sys
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -229,6 +231,7 @@ REPORT_TYPES = (
     "competitor_comparison",
 )
 LENGTHS = ("short", "standard", "long")
+GEMINI_VARIANTS = 8
 INSTRUCTIONS = ("", "", "Focus on the last year.", "Compare with last season.")
 GEMINI_MODELS = ("gemini-2.5-flash", "gemini-2.5-pro", "gemini-2.5-flash-lite")
 # Rough list prices in US dollars per million tokens (input, output); an
@@ -303,6 +306,10 @@ class TopicGroup:
     brief_body: str
     peaks: dict[str, str]
     request: dict[str, Any]
+    # Gemini-style (title, summary, body) variants, written once per group.
+    gemini_texts: list[tuple[str, str, str]] = field(default_factory=list)
+    # Requests by their varying fields, shared so each is JSON-encoded once.
+    requests: dict[tuple, dict[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -460,23 +467,34 @@ def _sqlite_rows(table: Table, rows: list[dict[str, Any]]) -> Iterator[tuple]:
     model = GenerationJob if table is GenerationJob.__table__ else Report
     defaults = model(job_id=0, title="").model_dump()
     columns = list(table.columns.keys())
-    converters = [_sqlite_converter(table.columns[name].type) for name in columns]
+    read = operator.itemgetter(*columns)
+    converted = [
+        (index, converter)
+        for index, name in enumerate(columns)
+        if (converter := _sqlite_converter(table.columns[name].type)) is not None
+    ]
     encoded: dict[int, str] = {}
 
     def encode_json(value: Any) -> str:
-        # Rows share analysis and request dicts; each is encoded once.
+        # Rows share analysis, request and timings dicts; each is encoded once.
         key = id(value)
         if key not in encoded:
             encoded[key] = json.dumps(value)
         return encoded[key]
 
+    missing = {
+        name: defaults.get(name) for name in columns if rows and name not in rows[0]
+    }
     for row in rows:
-        values = []
-        for name, convert in zip(columns, converters, strict=True):
-            value = row[name] if name in row else defaults.get(name)
-            if value is not None and convert is not None:
-                value = encode_json(value) if convert is json.dumps else convert(value)
-            values.append(value)
+        if missing:
+            row.update(missing)
+        values = list(read(row))
+        for index, converter in converted:
+            value = values[index]
+            if value is not None:
+                values[index] = (
+                    encode_json(value) if converter is json.dumps else converter(value)
+                )
         yield tuple(values)
 
 
@@ -557,6 +575,8 @@ def _make_topic_groups(engine: Engine, rng: random.Random) -> list[TopicGroup]:
                 ).model_dump(mode="json"),
             )
         )
+    for group in groups:
+        group.gemini_texts = [_gemini_text(rng, group) for _ in range(GEMINI_VARIANTS)]
     return groups
 
 
@@ -631,15 +651,24 @@ def _make_rows(
     gemini = rng.random() < 0.45
     writer = "gemini" if gemini else "data_brief"
     model = rng.choice(GEMINI_MODELS) if gemini else ""
-    # The group's request was validated once; these fields take valid values.
-    request = dict(
-        group.request,
-        writer=writer,
-        report_type=rng.choice(REPORT_TYPES),
-        length=rng.choice(LENGTHS),
-        instructions=rng.choice(INSTRUCTIONS),
-        options={"model": model} if model else {},
+    varying = (
+        writer,
+        model,
+        rng.choice(REPORT_TYPES),
+        rng.choice(LENGTHS),
+        rng.choice(INSTRUCTIONS),
     )
+    request = group.requests.get(varying)
+    if request is None:
+        # The group's request was validated once; these fields take valid values.
+        request = group.requests[varying] = dict(
+            group.request,
+            writer=writer,
+            report_type=varying[2],
+            length=varying[3],
+            instructions=varying[4],
+            options={"model": model} if model else {},
+        )
     queue_wait = timedelta(seconds=rng.uniform(0.05, 4))
     run_time = rng.lognormvariate(math.log(35 if gemini else 0.6), 0.5)
     started_at = created + queue_wait if status != JobStatus.QUEUED else None
@@ -720,17 +749,23 @@ def _make_rows(
         "output_tokens": output_tokens,
         "thinking_tokens": thinking_tokens,
         "cost_usd": round(cost, 6),
-        "timings": {
-            "load data": round(run_time * 0.02, 4),
-            "analyse": round(run_time * 0.01, 4),
-            "write": round(run_time * 0.95, 4),
-            "save": round(run_time * 0.02, 4),
-        },
+        "timings": _timings(round(run_time, 1)),
         "duration_seconds": round(run_time, 4),
         "created_at": finished_at,
         "deleted_at": None,
     }
     return job, report
+
+
+@functools.cache
+def _timings(run_time: float) -> dict[str, float]:
+    # Cached, so rows with the same rounded time share one dict to encode.
+    return {
+        "load data": round(run_time * 0.02, 4),
+        "analyse": round(run_time * 0.01, 4),
+        "write": round(run_time * 0.95, 4),
+        "save": round(run_time * 0.02, 4),
+    }
 
 
 def _status(rng: random.Random, newest_rank: int) -> JobStatus:
@@ -752,6 +787,10 @@ def _report_text(
 ) -> tuple[str, str, str]:
     if not gemini:
         return group.brief_title, group.brief_summary, group.brief_body
+    return rng.choice(group.gemini_texts)
+
+
+def _gemini_text(rng: random.Random, group: TopicGroup) -> tuple[str, str, str]:
     lead = group.terms[0]
     title = rng.choice(
         (

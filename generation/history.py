@@ -1,8 +1,8 @@
 """History: every job with its report, filtered, searched, sorted and paged.
 
-All work happens in the database: the filters become a WHERE clause, the page
+All work happens in the database. The filters become a WHERE clause, the page
 is a LIMIT/OFFSET, and the search uses the full-text index over reports
-(SQLite FTS5, kept in step by triggers; see ``generation.db``). So a page
+(SQLite FTS5, kept in step by triggers made in ``generation.db``). So a page
 costs the same at a hundred reports as at a hundred thousand, and no query
 ever loads every row.
 
@@ -63,7 +63,7 @@ _SEARCH_PHRASE = re.compile(r'"([^"]*)"')
 
 @dataclass(frozen=True)
 class HistoryFilters:
-    """What the History list shows: filters, search, sort and page."""
+    """Filters, search, sort and page of the History list."""
 
     status: JobStatus | None = None
     category: str = ""
@@ -112,7 +112,7 @@ class HistoryFilters:
     def from_query_params(cls, params: Mapping[str, str | list[str]]) -> HistoryFilters:
         """Read filters from URL query parameters.
 
-        A value that cannot be read is left out, and ``ignored`` holds one
+        A value that cannot be read is left out, and ``ignored`` contains one
         sentence per such value for the page to show.
         """
         values = {key: _last(value) for key, value in params.items()}
@@ -290,7 +290,7 @@ def list_history(
     engine = engine or get_engine()
     offset = (filters.page - 1) * filters.page_size
     with engine.connect() as connection:
-        query = _HistoryQuery(filters, connection)
+        query = _HistoryQuery(filters, connection.dialect.name)
         job_ids = query.page_ids(connection, offset, filters.page_size + 1)
         rows = query.rows(connection, job_ids[: filters.page_size])
         total = query.count(connection)
@@ -311,14 +311,14 @@ def iter_history(
     """Yield every row matching ``filters``, in order, ignoring the page.
 
     Rows are read ``batch_size`` at a time, so a CSV of the whole history
-    never holds all rows in memory.
+    never keeps all rows in memory.
     """
     filters = filters or HistoryFilters()
     engine = engine or get_engine()
     offset = 0
     while True:
         with engine.connect() as connection:
-            query = _HistoryQuery(filters, connection)
+            query = _HistoryQuery(filters, connection.dialect.name)
             job_ids = query.page_ids(connection, offset, batch_size)
             rows = query.rows(connection, job_ids)
         yield from rows
@@ -394,11 +394,11 @@ class _HistoryQuery:
     reports keeps a page cheap however many rows match.
 
     On SQLite a search starts from the FTS5 index and walks it newest report
-    first, so "date" means the report's date there; elsewhere it is the
-    job's. Both are creation order, because ids grow with time.
+    first. So "date" means the report's date there and the job's elsewhere,
+    both in creation order because ids grow with time.
     """
 
-    def __init__(self, filters: HistoryFilters, connection: Connection) -> None:
+    def __init__(self, filters: HistoryFilters, dialect: str) -> None:
         if filters.sort == "relevance" and not filters.search:
             raise InvalidRequest(
                 "Sorting by relevance needs a search; type words to search for "
@@ -406,7 +406,7 @@ class _HistoryQuery:
                 field="sort",
             )
         self.filters = filters
-        self.dialect = connection.dialect.name
+        self.dialect = dialect
         self.run_seconds = run_seconds_expression(self.dialect)
         self.conditions = self._job_conditions()
         self.fts = self.dialect == "sqlite" and bool(filters.search)
@@ -466,7 +466,7 @@ class _HistoryQuery:
         if not self.fts:
             statement = select(func.count()).select_from(JOBS).where(*self.conditions)
         elif not self.conditions:
-            # No job filter: the index alone knows how many reports match.
+            # No job filter, so the index alone counts the matching reports.
             statement = (
                 select(func.count())
                 .select_from(REPORT_SEARCH)
@@ -503,7 +503,7 @@ class _HistoryQuery:
         """Return one page sorted by cost: jobs with a report, then the rest.
 
         Walking the index on report cost and joining each report to its job
-        reads one page of rows; an outer join sorted as a whole would read
+        reads one page of rows. An outer join sorted as a whole would read
         every job's report first.
         """
 
@@ -590,7 +590,7 @@ class _HistoryQuery:
             conditions.append(JOBS.c.category == filters.category)
         if filters.topic:
             # A substring cannot use an index's order, but the index on topics
-            # holds every value, so the scan reads it and not the job rows.
+            # contains every value, so the scan reads it and not the job rows.
             pattern = "%" + _escape_like(filters.topic) + "%"
             if self.dialect == "sqlite":
                 # SQLite's LIKE already ignores case (for ASCII, as lower()

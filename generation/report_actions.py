@@ -1,4 +1,4 @@
-"""What an analyst does with a finished report: open, delete, rerun, compare.
+"""Actions on a finished report: open, delete, rerun, duplicate and compare.
 
 Deleting is soft: the report gets ``deleted_at`` and leaves the lists and the
 search, while its job stays in History marked "report deleted", so the record
@@ -246,7 +246,8 @@ def same_topic_reports(
     engine = engine or get_engine()
     report = get_report(report_id, engine=engine, include_deleted=True)
     jobs, reports = GenerationJob.__table__, Report.__table__
-    # The job's topics column is indexed; the report's sits behind the text.
+    # The job's topics column is indexed. The report's is stored after the
+    # long text columns, so reading it means reading whole reports.
     statement = (
         select(
             reports.c.id,

@@ -123,6 +123,8 @@ def history_url(filters: HistoryFilters) -> str:
 
 
 def per_day_charts(figures: DashboardFigures) -> None:
+    # Points help read a month; over a year they only hide the line.
+    points = len(figures.per_day) <= 90
     frame = pd.DataFrame(
         [
             {
@@ -153,7 +155,7 @@ def per_day_charts(figures: DashboardFigures) -> None:
     left, right = st.columns(2)
     left.altair_chart(
         alt.Chart(frame, title="Tokens per day")
-        .mark_line(point=True)
+        .mark_line(point=points)
         .encode(
             x=alt.X("day:T", title=None),
             y=alt.Y("tokens:Q", title="Tokens"),
@@ -163,7 +165,7 @@ def per_day_charts(figures: DashboardFigures) -> None:
     )
     right.altair_chart(
         alt.Chart(frame, title="Cost per day (USD)")
-        .mark_line(point=True)
+        .mark_line(point=points)
         .encode(
             x=alt.X("day:T", title=None),
             y=alt.Y("cost:Q", title="USD"),

@@ -31,6 +31,7 @@ def show_comparison(value: str) -> None:
     left_id, right_id = compare_ids(value)
     comparison = compare(left_id, right_id)
     left, right = comparison.left, comparison.right
+
     columns = st.columns(2)
     for column, report in zip(columns, (left, right), strict=True):
         with column:
@@ -42,6 +43,7 @@ def show_comparison(value: str) -> None:
             )
             st.markdown(f"**{escape_markdown(report.title)}**")
             st.caption(escape_markdown(describe_report(report)))
+
     st.subheader("Figures")
     rows = []
     for item in comparison.terms:
@@ -57,6 +59,7 @@ def show_comparison(value: str) -> None:
             }
         )
     st.dataframe(rows, hide_index=True, width="stretch")
+
     st.subheader("Inputs that differ")
     if comparison.input_differences:
         st.dataframe(
@@ -73,6 +76,7 @@ def show_comparison(value: str) -> None:
         )
     else:
         st.caption("Both reports were started with the same inputs.")
+
     st.subheader("Text")
     columns = st.columns(2)
     for column, report in zip(columns, (left, right), strict=True):

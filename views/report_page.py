@@ -42,6 +42,8 @@ DOWNLOADS = (
     ("zip", "Bundle (zip)", ":material/folder_zip:"),
 )
 CONFIRM_DELETE_KEY = "history-confirm-delete"
+# A second click on a download reuses the file for this long.
+EXPORT_CACHE_SECONDS = 300
 
 
 def show_report_page(report_id: int) -> None:
@@ -59,11 +61,13 @@ def show_report_page(report_id: int) -> None:
                 query_params={"job": str(report.job_id)},
             )
         return
+
     report = context.report
     st.title(escape_markdown(report.title))
     st.caption(escape_markdown(describe_report(report)))
     _actions(context)
     _downloads(context)
+
     text, citations, charts, inputs, costs = st.tabs(
         ["Report", "Citations", "Charts and data", "Inputs", "Writer and cost"]
     )
@@ -204,13 +208,18 @@ def _downloads(context: ReportContext) -> None:
         # Rendered only when clicked: charts take seconds to draw.
         column.download_button(
             label,
-            data=lambda fmt=fmt: export_report(report.id, fmt).content,
+            data=lambda fmt=fmt: _export_bytes(report.id, fmt),
             file_name=export_filename(report, fmt),
             mime=MEDIA_TYPES[fmt],
             icon=icon,
             key=f"download-{fmt}",
             on_click="ignore",
         )
+
+
+@st.cache_data(ttl=EXPORT_CACHE_SECONDS, max_entries=20, show_spinner=False)
+def _export_bytes(report_id: int, fmt: str) -> bytes:
+    return export_report(report_id, fmt).content
 
 
 def _citations(sources: list[dict]) -> None:

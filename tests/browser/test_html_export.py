@@ -60,7 +60,9 @@ def test_html_export_renders_offline_with_charts(page, html_file, tmp_path):
     assert charts.count() == 4
     for index in range(charts.count()):
         box = charts.nth(index).bounding_box()
-        assert box is not None and box["width"] > 300 and box["height"] > 100
+        assert box is not None
+        assert box["width"] > 300
+        assert box["height"] > 100
     assert page.get_by_role("heading", name="Key figures").is_visible()
     assert page.locator("td", has_text="2024-05-12").first.is_visible()
     link = page.get_by_role("link", name="Weight-loss drug news")

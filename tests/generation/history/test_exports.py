@@ -40,7 +40,7 @@ PEAKS = {"ozempic": "2024-05-12", "monjauro": "2024-12-29", "wegovy": "2024-06-3
 
 
 def recorded_sources() -> list[dict[str, str]]:
-    """Return the web sources of a recorded Gemini answer grounded in Search."""
+    """Return the web sources of a recorded Gemini response grounded in Search."""
     cassette = FIXTURES / "gemini" / "gemini_cassette_grounding_metadata_websearch.yaml"
     interactions = yaml.safe_load(cassette.read_text())["interactions"]
     body = interactions[0]["response"]["parsed_body"]

@@ -24,7 +24,7 @@ def test_new_report_is_found_at_once(engine):
     assert search(engine, "lentil") == [report_id]
 
 
-def test_edited_report_text_is_found_by_new_words_only(engine):
+def test_edit_reindexes_report_text(engine):
     _, report_id = add_job(engine, report={"body": "Lentil soup beats ramen."})
 
     with session_scope(engine) as session:
@@ -218,3 +218,22 @@ def test_relevance_sort_without_search_gets_a_sentence(engine):
         list_history(HistoryFilters(sort="relevance"), engine=engine)
 
     assert raised.value.field == "sort"
+
+
+def test_postgresql_search_compiles_to_tsvector():
+    from sqlalchemy.dialects import postgresql
+
+    from generation.history import _HistoryQuery
+
+    query = _HistoryQuery(
+        HistoryFilters(search='pizza "new york"', topic="piz", sort="duration"),
+        "postgresql",
+    )
+    statement = query._select_ids().order_by(*query._order_by())
+
+    sql = str(statement.compile(dialect=postgresql.dialect()))
+    assert "plainto_tsquery" in sql
+    assert "to_tsvector" in sql
+    assert "ILIKE" in sql.upper()
+    assert "EXTRACT(epoch" in sql
+    assert "report_search" not in sql
