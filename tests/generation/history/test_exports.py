@@ -312,3 +312,24 @@ def test_file_name_is_ascii_slug(engine):
     exported = export_report(report_id, "md", engine=engine)
 
     assert exported.filename == f"report-{report_id}-creme-brulee-2026-q1.md"
+
+
+def test_bundle_manifest_rebuilds_gemini_prompt(runner, report_id):
+    with session_scope(runner.engine) as session:
+        report = session.get(Report, report_id)
+        report.writer = "gemini"
+        report.model = "gemini-2.5-flash"
+        report.inputs = dict(report.inputs, writer="gemini", instructions="Be brief.")
+
+    bundle = zipfile.ZipFile(
+        io.BytesIO(export_report(report_id, "zip", engine=runner.engine).content)
+    )
+
+    manifest = json.loads(bundle.read("manifest.json"))
+    prompt = manifest["prompt"]
+    assert prompt.startswith("You are a market analyst writing a briefing report")
+    assert "<trends_data>" in prompt
+    assert "Be brief." in prompt
+    assert "2024-05-12" in prompt
+    assert manifest["prompt_note"].startswith("Rebuilt from the inputs")
+    assert manifest["model"] == "gemini-2.5-flash"
