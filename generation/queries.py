@@ -6,7 +6,7 @@ import logging
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import func
+from sqlalchemy import bindparam, func
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
@@ -84,28 +84,38 @@ class QueueState:
     position: int | None = None
 
 
+# Built once: building a statement costs more than running it on SQLite.
+_ACTIVE_COUNTS = (
+    select(GenerationJob.status, func.count())
+    .where(col(GenerationJob.status).in_([JobStatus.RUNNING, JobStatus.QUEUED]))
+    .group_by(GenerationJob.status)
+)
+_JOB_STATUS = select(GenerationJob.status).where(
+    GenerationJob.id == bindparam("job_id")
+)
+_QUEUED_AHEAD = (
+    select(func.count())
+    .select_from(GenerationJob)
+    .where(GenerationJob.status == JobStatus.QUEUED)
+    .where(GenerationJob.id < bindparam("job_id"))
+)
+
+
 def queue_state(job_id: int | None = None, engine: Engine | None = None) -> QueueState:
     """How many jobs run and wait now, and where ``job_id`` stands in the queue."""
-    with session_scope(engine or get_engine()) as session:
-        counts = dict(
-            session.exec(
-                select(GenerationJob.status, func.count())
-                .where(
-                    col(GenerationJob.status).in_([JobStatus.RUNNING, JobStatus.QUEUED])
-                )
-                .group_by(GenerationJob.status)
-            ).all()
-        )
+    # The status view calls this every second for a queued job: plain column
+    # reads on one connection, no ORM objects.
+    with (engine or get_engine()).connect() as connection:
+        counts = dict(connection.execute(_ACTIVE_COUNTS).all())
         position = None
         if job_id is not None:
-            job = session.get(GenerationJob, job_id)
-            if job is not None and job.status == JobStatus.QUEUED:
-                ahead = session.exec(
-                    select(func.count())
-                    .select_from(GenerationJob)
-                    .where(GenerationJob.status == JobStatus.QUEUED)
-                    .where(GenerationJob.id < job_id)
-                ).one()
+            status = connection.execute(
+                _JOB_STATUS, {"job_id": job_id}
+            ).scalar_one_or_none()
+            if status == JobStatus.QUEUED:
+                ahead = connection.execute(
+                    _QUEUED_AHEAD, {"job_id": job_id}
+                ).scalar_one()
                 position = ahead + 1
     return QueueState(
         running=counts.get(JobStatus.RUNNING, 0),
