@@ -8,10 +8,10 @@ each job's writing time spent inside progress calls (aim: at most 2 %), and
 the time of one progress write under that load against the same write with
 one job alone.
 
-Part 2 fills the jobs table with 100 000 rows and times one status poll, the
-reads the status fragment makes each second (the job row, its stage log, the
-queue counts and its place in the queue), against a bare ``SELECT 1`` through
-the same session path (aim: at most 2 ms per poll).
+Part 2 fills the jobs table with 100 000 rows and times one status poll
+against a bare ``SELECT 1`` through the same session path (aim: at most 2 ms
+per poll). A poll is the reads the status fragment makes each second: the job
+row, its stage log, and for a queued job the queue counts and its place.
 
 Usage: uv run python benchmarks/concurrency.py [--jobs 32] [--rows 100000]
 """

@@ -123,7 +123,10 @@ def sign_in(password: str, settings: Settings | None = None) -> bool:
     # One lock for every session of this process: parallel guesses queue up.
     with _failure_lock:
         _failures += 1
-        logger.warning("Sign-in failed: wrong password (%s since start)", _failures)
+        logger.warning(
+            "Sign-in failed: wrong password (%s failures since the process started)",
+            _failures,
+        )
         sleep(settings.sign_in_delay_seconds)
     return False
 
@@ -152,16 +155,17 @@ def _parse_hash(stored_hash: str) -> _ParsedHash:
     except ValueError:
         pass
     raise InvalidPasswordHash(
-        "APP_PASSWORD_HASH is not a password hash this app reads, so nobody can "
-        "sign in. Make one with `python -m generation hash-password` and set it."
+        "APP_PASSWORD_HASH is invalid: it is not an scrypt or pbkdf2_sha256 hash, "
+        "so nobody can sign in. Make one with `python -m generation "
+        "hash-password` and set it."
     )
 
 
 def _scrypt(
     password: str, salt: bytes, n: int, r: int, p: int, length: int = HASH_BYTES
 ) -> bytes:
-    # OpenSSL sizes scrypt's work area as 128 * r * (n + p + 2) bytes and
-    # rejects calls whose maxmem is below it.
+    # scrypt's arrays take about 128 * r * (n + p) bytes. hashlib.scrypt raises
+    # when maxmem is below OpenSSL's own estimate, so leave a margin.
     max_memory = 128 * r * (n + p + 2) + 2**20
     return hashlib.scrypt(
         password.encode(), salt=salt, n=n, r=r, p=p, maxmem=max_memory, dklen=length

@@ -7,7 +7,8 @@ so no other page's script runs, whatever the address.
 - With an ``[auth]`` section in ``.streamlit/secrets.toml``, visitors sign in
   with the OpenID Connect provider it names (``st.login``).
 - Otherwise, with the APP_PASSWORD_HASH setting, they enter the password.
-  Being signed in lasts for the browser session: a reload asks again.
+  Being signed in lasts for the browser session, so a reload shows the
+  sign-in form again.
 - With neither, the app is open; when it listens beyond this machine, the
   sidebar says so.
 """
@@ -174,8 +175,8 @@ def _login_providers() -> list[str]:
 
 
 def _draw_signed_in_user() -> None:
-    who = st.user.get("email") or st.user.get("name") or "signed in"
-    st.sidebar.caption(f"Signed in as {plain_markdown(str(who))}")
+    identity = st.user.get("email") or st.user.get("name") or "signed in"
+    st.sidebar.caption(f"Signed in as {plain_markdown(str(identity))}")
     if st.sidebar.button("Sign out", icon=":material/logout:"):
         logger.info("Signed out")
         st.logout()

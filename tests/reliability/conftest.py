@@ -117,7 +117,7 @@ def request_address(app: AppTest, url_path: str) -> AppTest:
     """Run the app as a browser does that opens ``/<url_path>``.
 
     ``switch_page`` only finds file pages that the last run registered, and a
-    locked app registers only sign-in stand-ins. A browser asks for a page by
+    locked app registers only sign-in stand-ins. A browser requests a page by
     its address, which Streamlit turns into the hash of the URL path.
     """
     app._page_hash = calc_hash(url_path)

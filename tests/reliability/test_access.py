@@ -192,8 +192,8 @@ def test_malformed_hash_setting_keeps_app_closed(monkeypatch, engine, sleeps):
     assert not app.text_input
     assert len(app.error) == 1
     assert app.error[0].value.startswith(
-        "APP_PASSWORD_HASH is not a password hash this app reads, so nobody can "
-        "sign in."
+        "APP_PASSWORD_HASH is invalid: it is not an scrypt or pbkdf2_sha256 hash, "
+        "so nobody can sign in."
     )
 
 

@@ -180,13 +180,23 @@ def test_live_query_is_narrowed_per_topic():
 @pytest.mark.parametrize(
     "value", ["abc", "0" * 31, "g" * 32, "1;DROP TABLE generationjob", ""]
 )
-def test_unknown_batch_id_raises_sentence(engine, value):
+def test_malformed_batch_id_raises_sentence(engine, value):
     with pytest.raises(NotFound) as raised:
         batch_progress(value)
 
-    assert raised.value.message.endswith(
+    assert raised.value.message == (
+        f"'{value}' is not a batch id; a batch id is 32 letters a-f and digits, "
         "as in the address of the page that started it."
-    ) or raised.value.message.startswith("There is no batch")
+    )
+
+
+def test_unknown_batch_id_raises_sentence(engine):
+    with pytest.raises(NotFound) as raised:
+        batch_progress("a" * 32)
+
+    assert raised.value.message == (
+        f"There is no batch {'a' * 32}. It may have been typed wrongly."
+    )
 
 
 def test_generate_page_starts_batch(engine, paced_writer, monkeypatch):
