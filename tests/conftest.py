@@ -20,6 +20,9 @@ ISOLATED_VARIABLES = (
     "REPORT_WRITER",
     "GOOGLE_TRENDS_BASE_URL",
     "LOG_FILE",
+    "APP_PASSWORD_HASH",
+    "SIGN_IN_DELAY_SECONDS",
+    "WRITER_PLUGINS",
 )
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
