@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import event, text
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, create_engine, select
@@ -129,8 +129,21 @@ def _create_report_search(connection: Connection) -> None:
 # A step is SQL text, or a function of the connection when the SQL depends on
 # the database. create_all() makes new tables; a change to an existing table
 # goes here.
+def _add_report_cost_and_prompt(connection: Connection) -> None:
+    """Add the columns reports gained after the first schema, where missing."""
+    present = {column["name"] for column in inspect(connection).get_columns("report")}
+    json_type = "JSON" if connection.dialect.name == "sqlite" else "JSONB"
+    if "stage_costs" not in present:
+        connection.execute(
+            text(f"ALTER TABLE report ADD COLUMN stage_costs {json_type}")
+        )
+    if "prompt" not in present:
+        connection.execute(text("ALTER TABLE report ADD COLUMN prompt TEXT"))
+
+
 MIGRATIONS: list[tuple[int, list[str | Callable[[Connection], None]]]] = [
     (1, [_create_report_search]),
+    (2, [_add_report_cost_and_prompt]),
 ]
 
 

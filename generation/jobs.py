@@ -497,6 +497,7 @@ class JobRunner:
                 thinking_tokens=draft.thinking_tokens,
                 cost_usd=draft.cost_usd,
                 stage_costs=dict(draft.stage_costs),
+                prompt=draft.prompt,
                 timings=dict(timer.stages),
                 duration_seconds=round(time.perf_counter() - timer.started, 4),
             )

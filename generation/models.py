@@ -131,6 +131,9 @@ class Report(SQLModel, table=True):
     cost_usd: float = 0.0
     # US dollars per writing step, e.g. {"outline": 0.0004, "section 1": 0.002}.
     stage_costs: dict[str, float] = Field(default_factory=dict, sa_column=Column(JSON))
+    # What the writer sent the model (empty for the offline writer's own
+    # summary), kept so a report can be reproduced.
+    prompt: str = Field(default="", sa_column=Column(Text))
     # Seconds per stage, e.g. {"load data": 0.01, "write": 0.2}.
     timings: dict[str, float] = Field(default_factory=dict, sa_column=Column(JSON))
     duration_seconds: float = 0.0

@@ -115,13 +115,16 @@ def build_manifest(context: ReportContext, files: list[str]) -> dict[str, Any]:
 def rebuild_prompt(context: ReportContext) -> tuple[str | None, str]:
     """Return the writer's prompt for this report and a note on where it is from.
 
-    Reports do not store the prompt as sent. For Gemini it is rebuilt from
-    the inputs and the stored trends data with the writer's current
-    templates, which match the original unless the templates changed since.
+    Reports keep the prompt as sent. For reports written before that, the
+    Gemini prompt is rebuilt from the inputs and the stored trends data with
+    the writer's current templates, which match the original unless the
+    templates changed since.
     """
     report = context.report
     if report.writer != "gemini":
         return None, f"The {report.writer or 'unknown'} writer sends no prompt."
+    if report.prompt:
+        return report.prompt, "The prompt as sent when the report was written."
     if context.trends is None or context.analysis is None:
         return None, "The trends data is missing, so the prompt cannot be rebuilt."
     from generation.config import get_settings

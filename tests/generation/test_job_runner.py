@@ -357,3 +357,27 @@ def test_a_report_keeps_the_cost_of_each_writing_step(runner, dataset_id):
     report = get_report(job.report_id)
     assert report.stage_costs == {"outline": 0.001, "section 1": 0.002}
     assert report.cost_usd == 0.003
+
+
+def test_a_database_from_before_cost_and_prompt_columns_is_upgraded(tmp_path):
+    from sqlalchemy import create_engine, inspect, text
+
+    from generation.db import init_db
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    old = init_db(create_engine(url))
+    # Make the file look like one written before migration 2.
+    with old.begin() as connection:
+        connection.execute(text("ALTER TABLE report DROP COLUMN stage_costs"))
+        connection.execute(text("ALTER TABLE report DROP COLUMN prompt"))
+        connection.execute(text("DELETE FROM schema_version WHERE version = 2"))
+    old.dispose()
+
+    engine = init_db(create_engine(url))
+
+    columns = {column["name"] for column in inspect(engine).get_columns("report")}
+    assert {"stage_costs", "prompt"} <= columns
+    with engine.connect() as connection:
+        versions = connection.execute(text("SELECT version FROM schema_version")).all()
+    assert sorted(row[0] for row in versions) == [1, 2]
+    engine.dispose()
