@@ -68,6 +68,9 @@ def _form() -> None:
     settings = get_settings()
     categories = [category.name for category in list_categories()]
     writers = writer_names()
+    # A report duplicated from History brings all its inputs as the start.
+    start = chosen.inputs if chosen else {}
+    default_writer = start.get("writer") or settings.effective_writer
     with st.form("generate"):
         topics = st.multiselect(
             "Topics",
@@ -75,25 +78,33 @@ def _form() -> None:
             default=terms,
             help="The terms of the data the report is about.",
         )
-        category = st.selectbox("Category", categories)
+        category = st.selectbox(
+            "Category", categories, index=_index(categories, start.get("category"))
+        )
         left, middle, right = st.columns(3)
         report_type = left.selectbox(
-            "Report type", REPORT_TYPES, format_func=REPORT_TYPE_LABELS.__getitem__
+            "Report type",
+            REPORT_TYPES,
+            index=_index(REPORT_TYPES, start.get("report_type")),
+            format_func=REPORT_TYPE_LABELS.__getitem__,
         )
-        length = middle.selectbox("Length", LENGTHS, index=LENGTHS.index("standard"))
-        tone = right.selectbox("Tone", TONES)
+        length = middle.selectbox(
+            "Length", LENGTHS, index=_index(LENGTHS, start.get("length") or "standard")
+        )
+        tone = right.selectbox("Tone", TONES, index=_index(TONES, start.get("tone")))
         left, right = st.columns(2)
         writer = left.selectbox(
             "Writer",
             writers,
-            index=writers.index(settings.effective_writer)
-            if settings.effective_writer in writers
-            else 0,
+            index=_index(writers, default_writer),
             help="data_brief works offline from the trends data; gemini needs an API key.",
         )
-        language = right.text_input("Language", value="English", max_chars=40)
+        language = right.text_input(
+            "Language", value=start.get("language") or "English", max_chars=40
+        )
         instructions = st.text_area(
             "Notes for the writer (optional)",
+            value=start.get("instructions") or "",
             max_chars=4000,
             placeholder="For example: the audience is the product team; stress seasonality.",
         )
@@ -148,6 +159,12 @@ def _form() -> None:
             f"The same request was sent moments ago; showing job {submission.job_id}."
         )
     st.rerun()
+
+
+def _index(options, value) -> int:
+    """Position of ``value`` among ``options``, or the first when it is not there."""
+    options = list(options)
+    return options.index(value) if value in options else 0
 
 
 run_page(main)

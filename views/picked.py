@@ -8,7 +8,8 @@ in session state and start again when the data's terms change.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import streamlit as st
 
@@ -28,6 +29,8 @@ class Picked:
     dataset_id: int
     topics: list[str]
     description: str
+    # Other form inputs to start from (a report duplicated from History).
+    inputs: dict[str, Any] = field(default_factory=dict)
 
 
 def pick_topics(data: TrendsData, save: Callable[[], int]) -> None:

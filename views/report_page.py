@@ -112,6 +112,7 @@ def _actions(context: ReportContext) -> None:
             dataset_id=inputs["dataset_id"],
             topics=list(inputs.get("topics") or context.topics),
             description=f"{report.topics} (from report {report.id})",
+            inputs=inputs,
         )
         st.switch_page("pages/generate.py")
     if delete_column.button("Delete", icon=":material/delete:", key="delete"):

@@ -138,3 +138,37 @@ def test_a_bad_setting_is_a_sentence_on_every_page(monkeypatch):
             "environment or in .streamlit/secrets.toml, then start again."
         )
     ]
+
+
+def test_duplicate_into_the_form_brings_every_input():
+    runner = get_runner()
+    original = runner.wait(
+        runner.submit(
+            {
+                "samples": ["weight-loss-drugs-us"],
+                "topics": ["wegovy"],
+                "category": "Health",
+                "report_type": "content_plan",
+                "length": "short",
+                "tone": "friendly",
+                "language": "Deutsch",
+                "instructions": "Für das Produktteam.",
+            }
+        ).job_id,
+        timeout=TIMEOUT,
+    )
+    app = open_page("pages/history.py", report=str(original.report_id))
+    next(b for b in app.button if b.label == "Duplicate into the form").click()
+    app.run()
+    assert not app.exception
+
+    form = {widget.label: widget.value for widget in [*app.selectbox, *app.multiselect]}
+    assert form["Topics"] == ["wegovy"]
+    assert form["Category"] == "Health"
+    assert form["Report type"] == "content_plan"
+    assert form["Length"] == "short"
+    assert form["Tone"] == "friendly"
+    assert [field.value for field in app.text_input if field.label == "Language"] == [
+        "Deutsch"
+    ]
+    assert [area.value for area in app.text_area] == ["Für das Produktteam."]
