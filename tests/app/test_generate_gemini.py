@@ -120,7 +120,10 @@ def test_status_shows_text_while_streaming(fake_gemini) -> None:
     app.run()
     job_id = int(app.query_params["job"])
     deadline = time.monotonic() + TIMEOUT
-    while not get_job(job_id).partial_text and time.monotonic() < deadline:
+    while (
+        "More words." not in get_job(job_id).partial_text
+        and time.monotonic() < deadline
+    ):
         time.sleep(0.05)
 
     app.run()
