@@ -60,6 +60,10 @@ TEXT_WRITE_INTERVAL_SECONDS = 0.25
 # Share of the progress bar each stage ends at.
 STAGE_END = {"load data": 15, "analyse": 25, "write": 90, "save": 100}
 
+NO_DATA = (
+    "The request names no trends data. Pick a sample, upload a Google "
+    "Trends export, or run a live query, then start the report again."
+)
 UNEXPECTED_ERROR = (
     "The job stopped on an unexpected error ({kind}). It has been logged with "
     "the job id; retry the job, and if it fails again, report the job id."
@@ -258,7 +262,9 @@ class JobRunner:
         return batch_id
 
     def _with_writer(self, request: GenerationRequest) -> GenerationRequest:
-        """Return the request with its writer named; an unknown writer raises."""
+        """Return the request with its writer named; no data or writer raises."""
+        if not (request.dataset_id or request.samples or request.trends_query):
+            raise InvalidRequest(NO_DATA, field="dataset_id")
         writer = request.writer or self.settings.effective_writer
         if writer not in writer_names():
             raise InvalidRequest(
@@ -428,8 +434,12 @@ class JobRunner:
         started = time.perf_counter()
         progress("load data", 5, "Loading the trends data.")
         data, dataset_id = load_request_data(request, self.engine)
+        check_topics_in_data(request.topics, data)
         with session_scope(self.engine) as session:
-            session.get(GenerationJob, job_id).dataset_id = dataset_id
+            job = session.get(GenerationJob, job_id)
+            job.dataset_id = dataset_id
+            # Topics taken from the data are named on the job, for History.
+            job.topics = ", ".join(request.topics or data.terms)
         timer.lap("load data", started)
 
         started = time.perf_counter()
@@ -693,6 +703,25 @@ class _ProgressRecorder:
         self(stage or "write", int(scaled), message, text)
 
 
+def check_topics_in_data(topics: list[str], data: TrendsData) -> None:
+    """Refuse topics the data says nothing about, so no report is titled wrongly.
+
+    A topic is known when it is one of the data's terms or one of its related
+    or rising searches (those can be picked on Explore).
+    """
+    known = {term.casefold() for term in data.terms}
+    for related in data.related:
+        known.update(item.label.casefold() for item in [*related.top, *related.rising])
+    unknown = [topic for topic in topics if topic.casefold() not in known]
+    if unknown:
+        listed = ", ".join(f"'{topic}'" for topic in unknown[:5])
+        raise NoTrendsData(
+            f"The trends data has nothing on {listed}: its terms are "
+            f"{', '.join(data.terms)}. Pick topics from those terms or their related "
+            "searches, or load data for the topics you want."
+        )
+
+
 def load_request_data(
     request: GenerationRequest, engine: Engine | None = None
 ) -> tuple[TrendsData, int]:
@@ -709,10 +738,7 @@ def load_request_data(
 
         parts.append(service.get_trends(request.trends_query, engine=engine).data)
     if not parts:
-        raise NoTrendsData(
-            "The request names no trends data. Pick a sample, upload a Google "
-            "Trends export, or run a live query, then start the report again."
-        )
+        raise NoTrendsData(NO_DATA)
     if len(parts) == 1:
         data = parts[0]
     else:

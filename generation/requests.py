@@ -12,6 +12,8 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from generation.errors import InvalidRequest
 
 MAX_TOPICS = 25
+# The largest id a database integer column holds.
+MAX_ID = 2**63 - 1
 MAX_TOPIC_CHARS = 100
 MAX_INSTRUCTIONS_CHARS = 4000
 REPORT_TYPES = ("briefing", "market_opportunity", "content_plan", "competitor_comparison")
@@ -36,7 +38,7 @@ class GenerationRequest(BaseModel):
 
     category: str = "All categories"
     topics: list[str] = Field(default_factory=list)
-    dataset_id: int | None = None
+    dataset_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     samples: list[str] = Field(default_factory=list)
     # A live trends query: {"terms", "timeframe", "geo", "category", "gprop"}.
     trends_query: dict[str, Any] | None = None

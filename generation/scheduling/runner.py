@@ -307,7 +307,10 @@ class Scheduler:
 
     def _loop(self) -> None:
         while not self._stop.is_set():
-            self.tick()
+            try:
+                self.tick()
+            except Exception:  # the thread must outlive any failed pass
+                logger.exception("Scheduler pass failed")
             self._stop.wait(self.interval_seconds)
 
 

@@ -107,10 +107,16 @@ def test_bad_arguments_exit_non_zero_with_one_clear_line(tmp_path):
     )
 
     no_data = run_cli("generate", "--topic", "pizza", "--json")
-    assert no_data.returncode == 1
-    assert (
-        "Pick a sample, upload a Google Trends export"
-        in json.loads(no_data.stdout)["error"]
+    assert no_data.returncode == 2
+    assert no_data.stderr.startswith("error: The request names no trends data.")
+    assert "Job" not in no_data.stderr
+
+    off_topic = run_cli(
+        "generate", "--trends-csv", str(WEEKLY_EXPORT), "--topic", "bitcoin", "--json"
+    )
+    assert off_topic.returncode == 1
+    assert json.loads(off_topic.stdout)["error"].startswith(
+        "The trends data has nothing on 'bitcoin'"
     )
 
     unknown_report = run_cli("show", "424242")

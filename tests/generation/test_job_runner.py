@@ -209,10 +209,28 @@ def test_an_unexpected_error_fails_the_job_with_a_sentence_and_a_log_line(
     assert f"Job {job.id} failed" in caplog.text
 
 
-def test_a_request_without_data_fails_with_what_to_do(runner):
-    job = runner.wait(runner.submit({"topics": ["pizza"]}).job_id, 20)
+def test_a_request_without_data_is_refused_before_a_job_exists(runner, engine):
+    with pytest.raises(InvalidRequest, match="Pick a sample, upload a Google Trends"):
+        runner.submit({"topics": ["pizza"]})
+    with Session(engine) as session:
+        assert session.exec(select(GenerationJob)).all() == []
+
+
+def test_topics_the_data_knows_nothing_about_fail_with_a_sentence(runner, dataset_id):
+    job = runner.wait(
+        runner.submit({"dataset_id": dataset_id, "topics": ["bitcoin"]}).job_id, 20
+    )
     assert job.status == JobStatus.FAILED
-    assert "Pick a sample, upload a Google Trends export" in job.error
+    assert job.error.startswith(
+        "The trends data has nothing on 'bitcoin': its terms are "
+    )
+    assert job.report_id is None
+
+
+def test_topics_taken_from_the_data_are_named_on_the_job(runner, dataset_id):
+    job = runner.wait(runner.submit({"dataset_id": dataset_id}).job_id, 20)
+    data = parse_trends_csv(WEEKLY_EXPORT.read_bytes(), WEEKLY_EXPORT.name)
+    assert job.topics == ", ".join(data.terms)
 
 
 def test_an_unknown_writer_is_refused_before_a_job_exists(runner, engine):
@@ -222,9 +240,12 @@ def test_an_unknown_writer_is_refused_before_a_job_exists(runner, engine):
         assert session.exec(select(GenerationJob)).all() == []
 
 
-def test_retry_starts_a_linked_job_with_the_same_inputs(runner, engine):
+def test_retry_starts_a_linked_job_with_the_same_inputs(runner, engine, dataset_id):
     failed = runner.wait(
-        runner.submit({"topics": ["pizza"], "language": "Deutsch"}).job_id, 20
+        runner.submit(
+            {"dataset_id": dataset_id, "topics": ["pizza"], "language": "Deutsch"}
+        ).job_id,
+        20,
     )
     assert failed.status == JobStatus.FAILED
 

@@ -10,9 +10,7 @@ from collections.abc import Callable, Iterator
 from urllib.parse import urlsplit
 
 import pytest
-import streamlit as st
 from markdown_it import MarkdownIt
-from streamlit.runtime.pages_manager import PagesManager
 from streamlit.testing.v1 import AppTest
 from streamlit.util import calc_hash
 
@@ -35,30 +33,6 @@ MARKDOWN_ELEMENTS = (
     "toast",
 )
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1", ""}
-
-
-@pytest.fixture(autouse=True)
-def navigation_as_in_the_app(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Run AppTest the way app.py runs the server: navigation.py on every run.
-
-    app.py turns off Streamlit's old pages/ folder mode once at start-up
-    (views.access.ignore_pages_directory). AppTest turns it back on before
-    each run, and would then run a page file directly, skipping navigation.py
-    and its sign-in gate. Each AppTest run re-applies the app's choice.
-    """
-    original_init = PagesManager.__init__
-
-    def init_without_pages_directory(self, *args, **kwargs) -> None:
-        original_init(self, *args, **kwargs)
-        PagesManager.uses_pages_directory = False
-
-    monkeypatch.setattr(PagesManager, "__init__", init_without_pages_directory)
-    # views.common.runner() is an st.cache_resource; an earlier test's runner
-    # points at that test's database.
-    st.cache_resource.clear()
-    yield
-    st.cache_resource.clear()
-    PagesManager.uses_pages_directory = None
 
 
 def run_cli(
