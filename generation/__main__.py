@@ -50,6 +50,15 @@ def command(
     return register
 
 
+def _count(text: str) -> int:
+    """An argparse type: a whole number from 1 to 1000."""
+    if not text.isdigit() or not 1 <= int(text) <= 1000:
+        raise argparse.ArgumentTypeError(
+            f"'{text}' is not a whole number from 1 to 1000"
+        )
+    return int(text)
+
+
 def _print_json(value: Any) -> None:
     print(json.dumps(value, indent=2, ensure_ascii=False, default=str))
 
@@ -200,7 +209,9 @@ def run_generate(args: argparse.Namespace) -> int:
 
 
 def _configure_jobs(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--limit", type=int, default=20)
+    parser.add_argument(
+        "--limit", type=_count, default=20, help="how many jobs, 1 to 1000"
+    )
     parser.add_argument("--json", action="store_true")
 
 

@@ -613,7 +613,9 @@ class _ProgressRecorder:
     def __call__(
         self, stage: str, percent: int, message: str, text: str | None = None
     ) -> None:
-        if text is not None:
+        if text:
+            # A writer that restarts a step sends empty text first; the text
+            # written so far stays shown and kept until new text replaces it.
             self.text = text
         changed = stage != self.stage or message != self.message
         now = time.monotonic()
@@ -635,7 +637,7 @@ class _ProgressRecorder:
         }
         statement = _PROGRESS_UPDATE
         if text is not None:
-            values["new_text"] = text
+            values["new_text"] = self.text
             statement = _PROGRESS_AND_TEXT_UPDATE
         # One short transaction per update: the row, its stage-log entry and
         # the cancel flag together, so a write is never half-recorded and the
@@ -674,8 +676,9 @@ class _ProgressRecorder:
             text = self.text
             if text == self._written_text:
                 return
+            # _last_text_write stays: the writer's own next update must still
+            # come through on time, as it is where a cancel is noticed.
             self._written_text = text
-            self._last_text_write = time.monotonic()
         try:
             with self.runner.engine.begin() as connection:
                 connection.execute(

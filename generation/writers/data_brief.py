@@ -84,13 +84,15 @@ def _summary(analysis: Analysis) -> str:
 
 def _term_section(item: TermAnalysis, analysis: Analysis) -> str:
     lines = [f"## {escape_markdown(item.term)}", ""]
+    # Only data that marks its partial period can promise a complete one.
+    latest = "Latest complete period" if analysis.partial_last else "Latest period"
     if item.peak_period is not None:
         lines += [
             "| Figure | Value |",
             "| --- | --- |",
             f"| Peak | {_fmt(item.peak_value)} on {item.peak_period} |",
             f"| Average | {_fmt(item.mean)} |",
-            f"| Latest complete period | {_fmt(item.latest_value)} on {item.latest_period} |",
+            f"| {latest} | {_fmt(item.latest_value)} on {item.latest_period} |",
             f"| First quarter average | {_fmt(item.first_quarter_mean)} |",
             f"| Last quarter average | {_fmt(item.last_quarter_mean)} |",
             f"| Change | {_change(item)} |",

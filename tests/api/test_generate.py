@@ -193,3 +193,12 @@ def test_rejected_request_creates_no_job(api_client, auth):
     page = api_client.get("/api/jobs", headers=auth).json()
 
     assert page["jobs"] == []
+
+
+def test_a_dataset_id_too_large_for_the_database_is_a_422(api_client, auth):
+    body = {"dataset_id": 99999999999999999999999}
+    response = api_client.post("/api/generate", json=body, headers=auth)
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "dataset_id"
+    assert "less than or equal to 9223372036854775807" in response.json()["error"]

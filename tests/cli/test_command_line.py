@@ -141,3 +141,11 @@ def test_settings_example_file_matches_the_settings():
     readme = (REPO_ROOT / "README.md").read_text()
     for name, info in Settings.model_fields.items():
         assert f"`{info.alias or name}`" in readme, f"{info.alias} is not in the README"
+
+
+def test_jobs_refuses_a_limit_that_is_not_a_count():
+    result = run_cli("jobs", "--limit", "-5")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1].endswith(
+        "argument --limit: '-5' is not a whole number from 1 to 1000"
+    )

@@ -402,3 +402,28 @@ def test_a_database_from_before_cost_and_prompt_columns_is_upgraded(tmp_path):
         versions = connection.execute(text("SELECT version FROM schema_version")).all()
     assert sorted(row[0] for row in versions) == [1, 2]
     engine.dispose()
+
+
+def test_a_restarted_step_keeps_the_text_written_before_it(runner, dataset_id):
+    class RestartingWriter:
+        name = "test_restarting"
+        version = "1"
+
+        def write(self, brief, on_progress):
+            on_progress("write", 10, "Step 1", text="first attempt text")
+            # The step restarts after a dropped stream, then the job is stopped.
+            on_progress("write", 10, "Step 1 again", text="")
+            raise WriterFailed("The stream broke twice; retry the job.")
+
+    register_writer("test_restarting", lambda options: RestartingWriter())
+    try:
+        job = runner.wait(
+            runner.submit(
+                {"dataset_id": dataset_id, "writer": "test_restarting"}
+            ).job_id,
+            20,
+        )
+    finally:
+        _registry.pop("test_restarting", None)
+    assert job.status == JobStatus.FAILED
+    assert job.partial_text == "first attempt text"

@@ -149,11 +149,13 @@ def test_job_cancelled_mid_stream(gemini_environment, fake_gemini, runner) -> No
 
     assert job.status == JobStatus.CANCELLED
     assert job.partial_text.startswith("word0 word1 ")
-    assert stream_closed.wait(timeout=10)
-    # At 20 events a second, a stop within a second leaves at most about 20
-    # more events sent; the whole stream would be 200.
-    assert len(sent) - sent_at_cancel <= 25
-    assert len(sent) < total_events
+    # The server may go on writing into socket buffers after the client hung
+    # up, so what the job read counts, not what the server sent. At 20 events
+    # a second, a stop within a second reads at most about 20 more events.
+    words_read = len(job.partial_text.split())
+    assert words_read - sent_at_cancel <= 25
+    assert words_read < total_events
+    assert stream_closed.wait(timeout=TIMEOUT)
 
 
 def test_key_absent_from_database_and_logs(
