@@ -24,6 +24,8 @@ from generation.config import get_settings
 logger = logging.getLogger(__name__)
 
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+SQLITE_POOL_SIZE = 20
+SQLITE_POOL_OVERFLOW = 60
 
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()
@@ -176,6 +178,10 @@ def _create_engine(url: str) -> Engine:
             "check_same_thread": False,
             "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000,
         },
+        # Every worker, poller and timer thread may hold a connection at once;
+        # SQLite connections are cheap, and waiting for one is what hurts.
+        pool_size=SQLITE_POOL_SIZE,
+        max_overflow=SQLITE_POOL_OVERFLOW,
     )
     event.listen(engine, "connect", _set_sqlite_pragmas)
     return engine

@@ -28,7 +28,6 @@ class DataBriefWriter:
 
     def write(self, brief: Brief, on_progress: ProgressCallback) -> Draft:
         analysis = brief.analysis
-        topics = [escape_markdown(topic) for topic in brief.topics]
         title = f"{brief.category}: {', '.join(brief.topics)} — search interest brief"
         sections: list[str] = []
 
@@ -57,7 +56,6 @@ class DataBriefWriter:
             body=body,
             writer=WRITER_NAME,
             writer_version=WRITER_VERSION,
-            prompt=f"data brief of {', '.join(topics)}",
         )
 
 

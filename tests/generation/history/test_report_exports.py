@@ -333,3 +333,18 @@ def test_bundle_manifest_rebuilds_gemini_prompt(runner, report_id):
     assert "2024-05-12" in prompt
     assert manifest["prompt_note"].startswith("Rebuilt from the inputs")
     assert manifest["model"] == "gemini-2.5-flash"
+
+
+def test_bundle_manifest_keeps_the_prompt_as_sent(runner, report_id):
+    with session_scope(runner.engine) as session:
+        report = session.get(Report, report_id)
+        report.writer = "gemini"
+        report.prompt = "The prompt exactly as it went to the model."
+
+    bundle = zipfile.ZipFile(
+        io.BytesIO(export_report(report_id, "zip", engine=runner.engine).content)
+    )
+
+    manifest = json.loads(bundle.read("manifest.json"))
+    assert manifest["prompt"] == "The prompt exactly as it went to the model."
+    assert manifest["prompt_note"] == "The prompt as sent when the report was written."
