@@ -450,19 +450,7 @@ class JobRunner:
         timer.lap("analyse", started)
 
         started = time.perf_counter()
-        topics = request.topics or list(data.terms)
-        brief = Brief(
-            category=request.category,
-            topics=topics,
-            analysis=analysis,
-            trends=data,
-            report_type=request.report_type,
-            length=request.length,
-            instructions=request.instructions,
-            language=request.language,
-            tone=request.tone,
-            options=dict(request.options),
-        )
+        brief = Brief.from_request(request, data, analysis)
         writer = create_writer(
             request.writer or self.settings.effective_writer, request.options
         )

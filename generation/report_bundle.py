@@ -134,18 +134,7 @@ def rebuild_prompt(context: ReportContext) -> tuple[str | None, str]:
     from generation.writers.gemini import RequestOptions
 
     request = parse_request(report.inputs)
-    brief = Brief(
-        category=request.category,
-        topics=request.topics or list(context.trends.terms),
-        analysis=context.analysis,
-        trends=context.trends,
-        report_type=request.report_type,
-        length=request.length,
-        instructions=request.instructions,
-        language=request.language,
-        tone=request.tone,
-        options=dict(request.options),
-    )
+    brief = Brief.from_request(request, context.trends, context.analysis)
     options = RequestOptions.from_brief(brief, get_settings())
     system = prompts.system_instruction(brief, grounding=options.grounding)
     first = (

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from generation.analysis import Analysis
+from generation.requests import GenerationRequest
 from generation.trends.base import TrendsData
 
 
@@ -37,6 +38,24 @@ class Brief:
     language: str = "English"
     tone: str = "neutral"
     options: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_request(
+        cls, request: GenerationRequest, data: TrendsData, analysis: Analysis
+    ) -> Brief:
+        """The brief for ``request``; without topics, the data's terms are the topics."""
+        return cls(
+            category=request.category,
+            topics=request.topics or list(data.terms),
+            analysis=analysis,
+            trends=data,
+            report_type=request.report_type,
+            length=request.length,
+            instructions=request.instructions,
+            language=request.language,
+            tone=request.tone,
+            options=dict(request.options),
+        )
 
 
 @dataclass

@@ -40,18 +40,7 @@ def estimate_request_cost(
     """
     request = parse_request(request)
     data, complete = _local_data(request, engine)
-    brief = Brief(
-        category=request.category,
-        topics=request.topics or list(data.terms),
-        analysis=analyse(data),
-        trends=data,
-        report_type=request.report_type,
-        length=request.length,
-        instructions=request.instructions,
-        language=request.language,
-        tone=request.tone,
-        options=dict(request.options),
-    )
+    brief = Brief.from_request(request, data, analyse(data))
     estimate = estimate_cost(brief, settings=settings)
     if not complete:
         note = (
