@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, insert, update
+from sqlalchemy import bindparam, delete, func, insert, update
 from sqlalchemy.engine import Engine
 from sqlmodel import col, select
 
@@ -188,23 +188,28 @@ class JobRunner:
             heartbeat_at=utcnow(),
             message="Waiting for a free worker.",
         )
+        # The row and its first stage-log entry in one transaction: one
+        # write lock, so the form returns sooner.
         with session_scope(self.engine) as session:
             session.add(job)
             session.flush()
             job_id = job.id
+            session.add(
+                JobEvent(job_id=job_id, stage="queued", progress=0, message="Queued.")
+            )
         assert job_id is not None
 
         if dedup:
             earlier = self._earlier_duplicate(job_id, key)
             if earlier is not None:
                 with session_scope(self.engine) as session:
+                    session.execute(delete(JobEvent).where(JobEvent.job_id == job_id))
                     session.delete(session.get(GenerationJob, job_id))
                 logger.info(
                     "Job %s is a repeat of job %s; returned that one", job_id, earlier
                 )
                 return Submission(job_id=earlier, created=False)
 
-        self._add_event(job_id, "queued", 0, "Queued.")
         logger.info("Job %s queued (writer %s, topics %s)", job_id, writer, job.topics)
         self._executor.submit(self.run, job_id)
         return Submission(job_id=job_id, created=True)
