@@ -700,7 +700,7 @@ class _ProgressRecorder:
 
 
 def check_topics_in_data(topics: list[str], data: TrendsData) -> None:
-    """Refuse topics the data says nothing about, so no report is titled wrongly.
+    """Refuse topics none of which the data covers, so no report is titled wrongly.
 
     A topic is known when it is one of the data's terms or one of its related
     or rising searches (those can be picked on Explore).
@@ -709,7 +709,9 @@ def check_topics_in_data(topics: list[str], data: TrendsData) -> None:
     for related in data.related:
         known.update(item.label.casefold() for item in [*related.top, *related.rising])
     unknown = [topic for topic in topics if topic.casefold() not in known]
-    if unknown:
+    # Extra topics beside one the data covers are the analyst's angle; only a
+    # report about nothing in the data is refused.
+    if unknown and len(unknown) == len(topics):
         listed = ", ".join(f"'{topic}'" for topic in unknown[:5])
         raise NoTrendsData(
             f"The trends data has nothing on {listed}: its terms are "

@@ -87,7 +87,12 @@ def test_32_jobs_and_20_pollers_lose_nothing(engine, chatty_writer, caplog):
     topics = [f"topic {number}" for number in range(JOBS)]
     job_ids = [
         runner.submit(
-            {"dataset_id": dataset_id, "topics": [topic], "writer": WRITER}
+            # One of the data's terms beside each job's own topic.
+            {
+                "dataset_id": dataset_id,
+                "topics": [topic, data.terms[0]],
+                "writer": WRITER,
+            }
         ).job_id
         for topic in topics
     ]

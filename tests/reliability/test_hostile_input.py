@@ -496,14 +496,23 @@ def test_cli_import_rejects_binary_and_missing(engine, capsys, tmp_path):
 
 def test_cli_generate_hostile_topic_as_text(engine, capsys):
     status = cli_main(
-        ["generate", "--sample", "weight-loss-drugs-us", "--topic", SCRIPT, "--json"]
+        [
+            "generate",
+            "--sample",
+            "weight-loss-drugs-us",
+            "--topic",
+            SCRIPT,
+            "--topic",
+            "ozempic",
+            "--json",
+        ]
     )
 
     assert status == 0, capsys.readouterr().err
     with Session(engine) as session:
         (job,) = session.exec(select(GenerationJob)).all()
     assert job.status == JobStatus.SUCCEEDED
-    assert job.request["topics"] == [SCRIPT]
+    assert job.request["topics"] == [SCRIPT, "ozempic"]
 
 
 # Writer output --------------------------------------------------------------------
@@ -558,7 +567,10 @@ def test_history_csv_neutralises_formula(runner, engine):
 
     job = runner.wait(
         runner.submit(
-            {"samples": ["weight-loss-drugs-us"], "topics": [FORMULA, "+1", "@sum"]}
+            {
+                "samples": ["weight-loss-drugs-us"],
+                "topics": [FORMULA, "+1", "@sum", "ozempic"],
+            }
         ).job_id,
         timeout=60,
     )
@@ -567,7 +579,7 @@ def test_history_csv_neutralises_formula(runner, engine):
     exported = history_csv(engine=engine)
 
     (row,) = list(csv.DictReader(io.StringIO(exported)))
-    assert row["topics"] == f"'{FORMULA}, +1, @sum"
+    assert row["topics"] == f"'{FORMULA}, +1, @sum, ozempic"
 
 
 def test_html_export_escapes_writer_html(runner, engine, writer_returning):
