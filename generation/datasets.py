@@ -14,7 +14,9 @@ from generation.models import TrendDataset
 from generation.trends.base import TrendsData
 
 
-def save_dataset(data: TrendsData, *, name: str = "", engine: Engine | None = None) -> int:
+def save_dataset(
+    data: TrendsData, *, name: str = "", engine: Engine | None = None
+) -> int:
     """Store ``data`` and return its id; identical data returns the existing id."""
     payload = data.to_json_dict()
     content = dict(payload, fetched_at=None)
@@ -59,3 +61,17 @@ def get_dataset(dataset_id: int, *, engine: Engine | None = None) -> TrendDatase
         if row is None:
             raise NotFound(f"No trends dataset has id {dataset_id}.")
         return row
+
+
+def load_local_parts(
+    dataset_id: int | None, sample_names: list[str], *, engine: Engine | None = None
+) -> list[TrendsData]:
+    """Load the stored dataset and the bundled samples a request names, in that order."""
+    parts: list[TrendsData] = []
+    if dataset_id is not None:
+        parts.append(load_dataset(dataset_id, engine=engine))
+    if sample_names:
+        from generation.trends import samples
+
+        parts.append(samples.load_sample_bundle(sample_names))
+    return parts

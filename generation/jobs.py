@@ -724,13 +724,9 @@ def load_request_data(
     request: GenerationRequest, engine: Engine | None = None
 ) -> tuple[TrendsData, int]:
     """Return the trends data a request names, saved as a dataset, and its id."""
-    parts: list[TrendsData] = []
-    if request.dataset_id is not None:
-        parts.append(datasets.load_dataset(request.dataset_id, engine=engine))
-    if request.samples:
-        from generation.trends import samples
-
-        parts.append(samples.load_sample_bundle(request.samples))
+    parts = datasets.load_local_parts(
+        request.dataset_id, request.samples, engine=engine
+    )
     if request.trends_query:
         from generation.trends import service
 

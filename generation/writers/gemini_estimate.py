@@ -18,7 +18,6 @@ from generation import datasets
 from generation.analysis import analyse
 from generation.config import Settings
 from generation.requests import GenerationRequest, parse_request
-from generation.trends import samples
 from generation.trends.base import TrendsData
 from generation.trends.csv_import import merge_trends_data
 from generation.writers.base import Brief
@@ -55,11 +54,9 @@ def _local_data(
     request: GenerationRequest, engine: Engine | None
 ) -> tuple[TrendsData, bool]:
     """Return the request's trends data held on this machine, and whether it is all."""
-    parts: list[TrendsData] = []
-    if request.dataset_id is not None:
-        parts.append(datasets.load_dataset(request.dataset_id, engine=engine))
-    if request.samples:
-        parts.append(samples.load_sample_bundle(request.samples))
+    parts = datasets.load_local_parts(
+        request.dataset_id, request.samples, engine=engine
+    )
     complete = not request.trends_query
     if not parts:
         return TrendsData(terms=list(request.topics)), False
