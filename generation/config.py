@@ -398,7 +398,7 @@ AUTH_EXAMPLE = [
 
 
 def settings_documentation(kind: str) -> str:
-    """Every setting with its default and help, as a Markdown table or a TOML example."""
+    """Return every setting with its default and help, as a Markdown table or a TOML example."""
     rows = _documented_rows()
     if kind == "markdown":
         lines = ["| Setting | Default | What it does |", "| --- | --- | --- |"]

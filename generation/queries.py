@@ -102,7 +102,7 @@ _QUEUED_AHEAD = (
 
 
 def queue_state(job_id: int | None = None, engine: Engine | None = None) -> QueueState:
-    """How many jobs run and wait now, and where ``job_id`` stands in the queue."""
+    """Count the running and queued jobs, and find the position of ``job_id`` in the queue."""
     # The status view calls this every second for a queued job: plain column
     # reads on one connection, no ORM objects.
     with (engine or get_engine()).connect() as connection:

@@ -43,7 +43,7 @@ class Brief:
     def from_request(
         cls, request: GenerationRequest, data: TrendsData, analysis: Analysis
     ) -> Brief:
-        """The brief for ``request``; without topics, the data's terms are the topics."""
+        """Build the brief for ``request``. Without topics, the data's terms are the topics."""
         return cls(
             category=request.category,
             topics=request.topics or list(data.terms),

@@ -37,7 +37,8 @@ def test_generate_from_an_export_then_show_gives_each_terms_peak_period():
     assert generated.returncode == 0, generated.stderr
     outcome = json.loads(generated.stdout)
     assert outcome["status"] == "succeeded"
-    assert outcome["job_id"] >= 1 and outcome["report_id"] >= 1
+    assert outcome["job_id"] >= 1
+    assert outcome["report_id"] >= 1
 
     shown = run_cli("show", str(outcome["report_id"]), "--format", "json")
     assert shown.returncode == 0, shown.stderr
@@ -96,7 +97,8 @@ def test_bad_arguments_exit_non_zero_with_one_clear_line(tmp_path):
 
     missing = run_cli("import", str(tmp_path / "nothing.csv"))
     assert missing.returncode == 2
-    assert "could not be read" in missing.stderr and "Traceback" not in missing.stderr
+    assert "could not be read" in missing.stderr
+    assert "Traceback" not in missing.stderr
 
     html = tmp_path / "page.csv"
     html.write_text("<!doctype html><html><body>Sign in</body></html>")

@@ -205,7 +205,8 @@ def test_an_unexpected_error_fails_the_job_with_a_sentence_and_a_log_line(
     finally:
         _registry.pop("test_broken", None)
     assert job.status == JobStatus.FAILED
-    assert "ZeroDivisionError" in job.error and "retry" in job.error
+    assert "ZeroDivisionError" in job.error
+    assert "retry" in job.error
     assert f"Job {job.id} failed" in caplog.text
 
 
