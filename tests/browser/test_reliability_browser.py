@@ -6,6 +6,7 @@ import re
 import time
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 from sqlmodel import Session, create_engine, select
 
@@ -42,13 +43,28 @@ def jobs_in(app) -> list[GenerationJob]:
         engine.dispose()
 
 
+def choose_option(page, label: str, option: str, attempts: int = 5) -> None:
+    """Pick ``option`` in the select box ``label``, reopening it if a rerun closed it."""
+    box = page.get_by_role("combobox", name=label, exact=True)
+    choice = page.get_by_role("option", name=option, exact=True)
+    for _ in range(attempts):
+        box.click()
+        try:
+            choice.click(timeout=5_000)
+        except PlaywrightTimeoutError:
+            page.keyboard.press("Escape")
+            settle(page)
+            continue
+        expect(box).to_have_value(option, timeout=TIMEOUT_MS)
+        return
+    pytest.fail(f"the {label!r} select box never offered {option!r}")
+
+
 def start_paced_job(app, page) -> int:
     """Start a job with the paced writer from the Generate form; return its id."""
     page.goto(f"{app.url}/generate")
     settle(page)
-    writer = page.get_by_test_id("stSelectbox").filter(has_text="Writer")
-    writer.click()
-    page.get_by_role("option", name="paced").click()
+    choose_option(page, "Writer", "paced")
     page.get_by_role("button", name="Start generation").click()
     page.wait_for_url(re.compile(r".*[?&]job=\d+"), timeout=TIMEOUT_MS)
     job_id = int(re.search(r"job=(\d+)", page.url).group(1))
