@@ -7,6 +7,7 @@ import streamlit as st
 from generation.api.schemas import as_utc
 from generation.errors import UserFacingError
 from generation.tokens import ApiToken, create_token, list_tokens, revoke_token
+from views.common import EMPTY_CELL
 
 REVOKED_MESSAGE_KEY = "api-token-revoked-message"
 
@@ -47,6 +48,7 @@ def _token_table(rows: list[ApiToken]) -> None:
         ],
         hide_index=True,
         width="stretch",
+        placeholder=EMPTY_CELL,
     )
 
 

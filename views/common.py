@@ -14,6 +14,9 @@ from generation.text import plain_markdown
 
 logger = logging.getLogger(__name__)
 
+# Shown in table cells that have no value, where Streamlit would show "None".
+EMPTY_CELL = "—"
+
 UNEXPECTED_PAGE_ERROR = (
     "Something went wrong while showing this page ({kind}). It has been logged; "
     "reload the page, and if it happens again, report what you clicked."

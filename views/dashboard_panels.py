@@ -13,6 +13,7 @@ from generation.dashboard import DashboardFigures, running_now
 from generation.history import HistoryFilters
 from generation.models import JobStatus
 from generation.text import escape_markdown
+from views.common import EMPTY_CELL
 
 HISTORY_PAGE = "pages/history.py"
 HISTORY_URL = "history"
@@ -206,6 +207,7 @@ def top_topics(figures: DashboardFigures) -> None:
                 "History", display_text="Show in History"
             ),
         },
+        placeholder=EMPTY_CELL,
     )
 
 

@@ -16,6 +16,7 @@ from generation.history import (
     list_history,
 )
 from generation.models import JobStatus
+from views.common import EMPTY_CELL
 
 ANY = "Any"
 SORT_LABELS = {
@@ -204,6 +205,7 @@ def _table(page: HistoryPage) -> None:
             "category": st.column_config.TextColumn("Category"),
             "writer": st.column_config.TextColumn("Writer and model"),
         },
+        placeholder=EMPTY_CELL,
     )
 
 

@@ -30,7 +30,7 @@ from generation.scheduling.timing import FREQUENCIES, WEEKDAY_NAMES, time_zone_n
 from generation.trends.query import TIMEFRAMES
 from generation.trends.samples import DEFAULT_SAMPLE_BUNDLE, list_samples
 from generation.writers import writer_names
-from views.common import runner
+from views.common import EMPTY_CELL, runner
 
 MESSAGE_KEY = "schedules-message"
 NEW = "new"
@@ -99,6 +99,7 @@ def show_next_runs() -> None:
         ],
         hide_index=True,
         width="stretch",
+        placeholder=EMPTY_CELL,
     )
 
 
@@ -148,6 +149,7 @@ def _schedule_table(views) -> None:
                 "Last job", display_text=r"history\?job=(\d+)"
             )
         },
+        placeholder=EMPTY_CELL,
     )
 
 
@@ -492,4 +494,5 @@ def _recent_runs() -> None:
                     "Report", display_text=r"history\?report=(\d+)"
                 ),
             },
+            placeholder=EMPTY_CELL,
         )

@@ -18,7 +18,7 @@ from generation.watchlists import (
     set_watched_term_paused,
     start_report,
 )
-from views.common import runner
+from views.common import EMPTY_CELL, runner
 
 MESSAGE_KEY = "watchlist-message"
 ALERT_MESSAGE_KEY = "alert-message"
@@ -70,6 +70,7 @@ def show_watchlists() -> None:
                 format="YYYY-MM-DD HH:mm"
             )
         },
+        placeholder=EMPTY_CELL,
     )
     _term_actions(terms)
 

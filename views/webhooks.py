@@ -16,6 +16,7 @@ from generation.webhooks import (
     list_endpoints,
     send_test,
 )
+from views.common import EMPTY_CELL
 
 MESSAGE_KEY = "webhooks-message"
 
@@ -59,6 +60,7 @@ def show_webhooks() -> None:
         ],
         hide_index=True,
         width="stretch",
+        placeholder=EMPTY_CELL,
     )
     _endpoint_actions(endpoints)
     _deliveries()
@@ -179,4 +181,5 @@ def _deliveries() -> None:
                 format="YYYY-MM-DD HH:mm:ss"
             ),
         },
+        placeholder=EMPTY_CELL,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -99,6 +100,16 @@ def test_history_lists_every_job_newest_first(rows):
     assert "Rows 1–6 of 6" in app.caption[0].value
 
 
+def test_history_empty_cells_show_a_dash(rows):
+    app = open_page("pages/history.py")
+    frame = app.dataframe[0].value
+    queued = frame[frame["job"] == f"?job={rows['queued']}"].iloc[0]
+
+    # A queued job has no report, cost or duration yet.
+    assert pd.isna(queued["report"])
+    assert app.dataframe[0].proto.placeholder == "—"
+
+
 def test_history_applies_filters_from_the_url(rows):
     app = open_page("pages/history.py", topic="pizza", writer="gemini")
 
@@ -137,7 +148,7 @@ def test_history_bad_url_values_get_sentences(rows):
     assert warnings == [
         (
             "The status 'exploded' is not one of queued, running, succeeded, failed, "
-            "cancelled, interrupted, so it was ignored."
+            "cancelled, interrupted, awaiting_review, so it was ignored."
         ),
         "The page size '7' is not one of 10, 25, 50, 100, so 25 rows are shown.",
     ]
