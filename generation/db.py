@@ -143,9 +143,34 @@ def _add_report_cost_and_prompt(connection: Connection) -> None:
         connection.execute(text("ALTER TABLE report ADD COLUMN prompt TEXT"))
 
 
+def _add_outline_review(connection: Connection) -> None:
+    """Add the outline-review status and the job columns it needs, where missing."""
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        # SQLAlchemy stores the enum's names, in a native type on PostgreSQL.
+        connection.execute(
+            text("ALTER TYPE jobstatus ADD VALUE IF NOT EXISTS 'AWAITING_REVIEW'")
+        )
+    present = {
+        column["name"] for column in inspect(connection).get_columns("generationjob")
+    }
+    json_type = "JSON" if dialect == "sqlite" else "JSONB"
+    additions = {
+        "outline": "TEXT NOT NULL DEFAULT ''",
+        "outline_approved": "BOOLEAN NOT NULL DEFAULT FALSE",
+        "outline_usage": f"{json_type} NOT NULL DEFAULT '{{}}'",
+    }
+    for name, column_type in additions.items():
+        if name not in present:
+            connection.execute(
+                text(f"ALTER TABLE generationjob ADD COLUMN {name} {column_type}")
+            )
+
+
 MIGRATIONS: list[tuple[int, list[str | Callable[[Connection], None]]]] = [
     (1, [_create_report_search]),
     (2, [_add_report_cost_and_prompt]),
+    (3, [_add_outline_review]),
 ]
 
 

@@ -46,13 +46,31 @@ from generation.models import (
     utcnow,
 )
 from generation.plugins import load_writer_plugins
-from generation.requests import MAX_TOPICS, GenerationRequest, parse_request
+from generation.requests import (
+    MAX_TOPICS,
+    GenerationRequest,
+    clean_text,
+    parse_request,
+)
 from generation.trends.base import TrendsData
-from generation.writers import Brief, Draft, create_writer, writer_names
+from generation.writers import (
+    Brief,
+    Draft,
+    OutlineDraft,
+    OutlineReady,
+    create_writer,
+    writer_names,
+    writer_reviews_outline,
+)
+from generation.writers.prompts import check_reviewed_outline
 
 logger = logging.getLogger(__name__)
 
 ACTIVE_STATUSES = (JobStatus.QUEUED, JobStatus.RUNNING)
+OUTLINE_READY = (
+    "The outline is ready for your review: edit it if needed, then approve it "
+    "to write the sections, or cancel the job."
+)
 # Most jobs one batch may start; one per topic, as many as a request allows.
 MAX_BATCH_JOBS = MAX_TOPICS
 # Streamed text is written at most this often; stage changes always are.
@@ -277,6 +295,14 @@ class JobRunner:
                 f"{', '.join(writer_names())}.",
                 field="writer",
             )
+        if _asks_for_outline_review(request.options) and not writer_reviews_outline(
+            writer
+        ):
+            raise InvalidRequest(
+                f"The {writer} writer writes no outline to review. Choose the "
+                "gemini writer, or start the report without the outline review.",
+                field="options.review_outline",
+            )
         return request.model_copy(update={"writer": writer})
 
     def _earlier_duplicate(self, job_id: int, key: str) -> int | None:
@@ -312,6 +338,11 @@ class JobRunner:
                 raise InvalidRequest(
                     f"Job {job_id} is still {job.status}; retry it once it has ended."
                 )
+            if job.status == JobStatus.AWAITING_REVIEW:
+                raise InvalidRequest(
+                    f"Job {job_id} is waiting for its outline review; approve the "
+                    "outline or cancel the job before retrying it."
+                )
             request = dict(job.request)
         return self.submit(request, retry_of=job_id)
 
@@ -324,29 +355,79 @@ class JobRunner:
             if job.status in FINAL_STATUSES:
                 return False
             job.cancel_requested = True
-            cancelled_now = job.status == JobStatus.QUEUED
-            if cancelled_now:
-                self._finish(
-                    session, job, JobStatus.CANCELLED, "Cancelled before it started."
-                )
+            # A queued job and one waiting for its outline review have no
+            # worker to notice the request, so they end here.
+            if job.status == JobStatus.QUEUED:
+                message = "Cancelled before it started."
+            elif job.status == JobStatus.AWAITING_REVIEW:
+                message = "Cancelled at the outline review; the outline is kept."
+            else:
+                message = ""
+            if message:
+                self._finish(session, job, JobStatus.CANCELLED, message)
+            progress = job.progress
         logger.info("Job %s: cancel requested", job_id)
-        if cancelled_now:
-            self._add_event(job_id, "cancelled", 0, "Cancelled before it started.")
-            logger.info("Job %s cancelled before it started", job_id)
+        if message:
+            self._add_event(job_id, "cancelled", progress, message)
+            logger.info("Job %s %s", job_id, message.rstrip(".").lower())
             notify_job_listeners(job_id, JobStatus.CANCELLED)
+        return True
+
+    def approve_outline(self, job_id: int, outline: str) -> bool:
+        """Queue the sections of a job waiting for its outline review.
+
+        ``outline`` is the analyst's version, in the Markdown the review
+        shows. Returns False when the job was already approved, as after a
+        second click. Raises ``InvalidRequest`` for an unusable outline or
+        for a job that is not waiting for a review.
+        """
+        outline = clean_text(outline.replace("\r\n", "\n"))
+        check_reviewed_outline(outline)
+        with session_scope(self.engine) as session:
+            approved = session.execute(
+                update(GenerationJob)
+                .where(GenerationJob.id == job_id)
+                .where(GenerationJob.status == JobStatus.AWAITING_REVIEW)
+                .where(col(GenerationJob.cancel_requested).is_(False))
+                .values(
+                    status=JobStatus.QUEUED,
+                    outline=outline,
+                    outline_approved=True,
+                    partial_text=outline,
+                    stage="queued",
+                    message="Outline approved; waiting for a free worker.",
+                    worker=self.worker,
+                    heartbeat_at=utcnow(),
+                )
+            ).rowcount
+            job = session.get(GenerationJob, job_id)
+        if job is None:
+            raise NotFound(f"There is no job {job_id}. Check the job id.")
+        if not approved:
+            if job.outline_approved and not job.status.is_final:
+                return False
+            raise InvalidRequest(
+                f"Job {job_id} is {job.status}, not waiting for an outline review, "
+                "so there is no outline to approve.",
+                field="outline",
+            )
+        self._add_event(job_id, "outline approved", job.progress, "Outline approved.")
+        logger.info("Job %s: outline approved; sections queued", job_id)
+        self._executor.submit(self.run, job_id)
         return True
 
     def wait(
         self, job_id: int, timeout: float | None = None, poll: float = 0.1
     ) -> GenerationJob:
-        """Block until the job ends (or the timeout passes) and return its row."""
+        """Block until the job ends or waits for its outline review (or the
+        timeout passes), and return its row."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             with session_scope(self.engine) as session:
                 job = session.get(GenerationJob, job_id)
             if job is None:
                 raise NotFound(f"There is no job {job_id}. Check the job id.")
-            if job.status in FINAL_STATUSES:
+            if job.status.is_final or job.status == JobStatus.AWAITING_REVIEW:
                 return job
             if deadline is not None and time.monotonic() > deadline:
                 return job
@@ -372,7 +453,10 @@ class JobRunner:
             with session_scope(self.engine) as session:
                 job = session.get(GenerationJob, job_id)
                 request = GenerationRequest.model_validate(job.request)
-            draft, data, analysis_dict = self._produce(job_id, request, progress, timer)
+                approved_outline = _approved_outline(job)
+            draft, data, analysis_dict = self._produce(
+                job_id, request, progress, timer, approved_outline
+            )
             self._save_report(
                 job_id, request, draft, data, analysis_dict, timer, progress
             )
@@ -383,6 +467,8 @@ class JobRunner:
                 "Cancelled; the text written so far is kept.",
                 partial_text=progress.text,
             )
+        except OutlineReady as ready:
+            self._await_review(job_id, ready.outline)
         except UserFacingError as error:
             partial = getattr(error, "partial_text", None) or progress.text
             self._end(
@@ -417,7 +503,8 @@ class JobRunner:
                 .where(col(GenerationJob.cancel_requested).is_(False))
                 .values(
                     status=JobStatus.RUNNING,
-                    started_at=now,
+                    # A job resumed after its outline review keeps its start.
+                    started_at=func.coalesce(GenerationJob.started_at, now),
                     heartbeat_at=now,
                     worker=self.worker,
                     stage="starting",
@@ -435,6 +522,7 @@ class JobRunner:
         request: GenerationRequest,
         progress: _ProgressRecorder,
         timer: _Timer,
+        approved_outline: OutlineDraft | None = None,
     ) -> tuple[Draft, TrendsData, dict[str, Any]]:
         started = time.perf_counter()
         progress("load data", 5, "Loading the trends data.")
@@ -456,6 +544,7 @@ class JobRunner:
 
         started = time.perf_counter()
         brief = Brief.from_request(request, data, analysis)
+        brief.approved_outline = approved_outline
         writer = create_writer(
             request.writer or self.settings.effective_writer, request.options
         )
@@ -537,6 +626,38 @@ class JobRunner:
             self._finish(session, job, status, message)
         self._add_event(job_id, str(status), job.progress, message)
         logger.info("Job %s %s: %s", job_id, status, message)
+        notify_job_listeners(job_id, status)
+
+    def _await_review(self, job_id: int, outline: OutlineDraft) -> None:
+        """Pause the job with its outline until the analyst approves it."""
+        with session_scope(self.engine) as session:
+            job = session.get(GenerationJob, job_id)
+            if job is None or job.status != JobStatus.RUNNING:
+                return
+            job.outline = outline.text
+            job.outline_usage = {
+                "prompt_tokens": outline.prompt_tokens,
+                "output_tokens": outline.output_tokens,
+                "thinking_tokens": outline.thinking_tokens,
+                "cost_usd": outline.cost_usd,
+            }
+            job.partial_text = outline.text
+            if job.cancel_requested:
+                self._finish(
+                    session,
+                    job,
+                    JobStatus.CANCELLED,
+                    "Cancelled after the outline; the outline is kept.",
+                )
+                status = JobStatus.CANCELLED
+            else:
+                job.status = status = JobStatus.AWAITING_REVIEW
+                job.stage = "outline review"
+                job.message = OUTLINE_READY
+                session.add(job)
+            progress = job.progress
+        self._add_event(job_id, str(status), progress, job.message)
+        logger.info("Job %s %s after writing its outline", job_id, status)
         notify_job_listeners(job_id, status)
 
     @staticmethod
@@ -697,6 +818,27 @@ class _ProgressRecorder:
         start, end = STAGE_END["analyse"], STAGE_END["write"]
         scaled = start + (end - start) * max(0, min(100, percent)) / 100
         self(stage or "write", int(scaled), message, text)
+
+
+def _asks_for_outline_review(options: dict[str, Any]) -> bool:
+    value = options.get("review_outline")
+    if isinstance(value, str):
+        return value.strip().casefold() in ("true", "yes", "on", "1")
+    return bool(value)
+
+
+def _approved_outline(job: GenerationJob) -> OutlineDraft | None:
+    """Return the outline the analyst approved for this job, if any."""
+    if not job.outline_approved or not job.outline:
+        return None
+    usage = job.outline_usage or {}
+    return OutlineDraft(
+        text=job.outline,
+        prompt_tokens=int(usage.get("prompt_tokens", 0)),
+        output_tokens=int(usage.get("output_tokens", 0)),
+        thinking_tokens=int(usage.get("thinking_tokens", 0)),
+        cost_usd=float(usage.get("cost_usd", 0.0)),
+    )
 
 
 def check_topics_in_data(topics: list[str], data: TrendsData) -> None:

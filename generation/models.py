@@ -22,6 +22,9 @@ class JobStatus(StrEnum):
     FAILED = "failed"
     CANCELLED = "cancelled"
     INTERRUPTED = "interrupted"
+    # The outline is written and the job waits, holding no worker, until the
+    # analyst approves it (or cancels).
+    AWAITING_REVIEW = "awaiting_review"
 
     @property
     def is_final(self) -> bool:
@@ -82,6 +85,11 @@ class GenerationJob(SQLModel, table=True):
     schedule_id: int | None = Field(default=None, index=True)
     # Text the writer has produced so far, shown live and kept on failure.
     partial_text: str = Field(default="", sa_column=Column(Text))
+    # The outline written for the analyst's review, then the approved version.
+    outline: str = Field(default="", sa_column=Column(Text))
+    outline_approved: bool = False
+    # Tokens and cost of the outline step, carried into the report's totals.
+    outline_usage: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON))
     worker: str = ""  # host:pid of the process running the job
     created_at: datetime = Field(default_factory=utcnow, index=True)
     started_at: datetime | None = None

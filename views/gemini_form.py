@@ -58,7 +58,15 @@ def gemini_inputs(settings: Settings) -> dict[str, Any]:
             help="Grounding with Google Search: sources become numbered "
             "citations. Google bills it separately.",
         )
-    return {"model": model, "cost_cap_usd": cost_cap, "grounding": grounding}
+        review_outline = st.checkbox(
+            "Review the outline before the sections are written",
+            help="The job pauses after Gemini's outline, holding no worker: edit "
+            "the title and sections on the job's status, then approve them.",
+        )
+    options = {"model": model, "cost_cap_usd": cost_cap, "grounding": grounding}
+    if review_outline:
+        options["review_outline"] = True
+    return options
 
 
 def show_cost_estimate(request: dict[str, Any], settings: Settings) -> None:

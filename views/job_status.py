@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from generation.errors import InvalidRequest
 from generation.models import GenerationJob, JobStatus
 from generation.queries import get_job, job_events, queue_state
 from generation.text import plain_markdown
@@ -17,24 +18,34 @@ STATUS_ICONS = {
     JobStatus.FAILED: ":material/error:",
     JobStatus.CANCELLED: ":material/cancel:",
     JobStatus.INTERRUPTED: ":material/report:",
+    JobStatus.AWAITING_REVIEW: ":material/rate_review:",
 }
+OUTLINE_HELP = (
+    "A line starting with '# ' for the title, then one line starting with '## ' "
+    "per section, each followed by what the section should show."
+)
 
 
 def show_job_status(job_id: int) -> None:
-    """Show the job; while it is active, refresh every second on its own."""
+    """Show the job; while it runs or queues, refresh every second on its own."""
     job = get_job(job_id)
-    every = None if job.status.is_final else REFRESH_SECONDS
+    every = None if _is_still(job.status) else REFRESH_SECONDS
     st.fragment(run_every=every)(_status_body)(job_id, job.status)
 
 
 def _status_body(job_id: int, status_when_drawn: JobStatus) -> None:
     with sentences_for_errors():
         job = get_job(job_id)
-        if job.status != status_when_drawn and job.status.is_final:
+        if job.status != status_when_drawn and _is_still(job.status):
             # Redraw the whole page once, so the refresh stops and the
-            # final actions appear.
+            # final actions or the outline review appear.
             st.rerun(scope="app")
         _draw(job)
+
+
+def _is_still(status: JobStatus) -> bool:
+    """Return True when the job changes only by the analyst's hand, if at all."""
+    return status.is_final or status == JobStatus.AWAITING_REVIEW
 
 
 def _draw(job: GenerationJob) -> None:
@@ -71,9 +82,11 @@ def _draw(job: GenerationJob) -> None:
             st.error(plain_markdown(job.error or job.message), icon=":material/error:")
         elif job.status == JobStatus.CANCELLED:
             st.warning(plain_markdown(job.message), icon=":material/cancel:")
+        elif job.status == JobStatus.AWAITING_REVIEW:
+            _draw_outline_review(job)
         else:
             st.caption(plain_markdown(job.message))
-        if job.partial_text:
+        if job.partial_text and job.status != JobStatus.AWAITING_REVIEW:
             label = (
                 "Text so far"
                 if not job.status.is_final
@@ -92,6 +105,31 @@ def _draw(job: GenerationJob) -> None:
                 for event in job_events(job.id)
             ]
             st.dataframe(rows, hide_index=True, width="stretch")
+
+
+def _draw_outline_review(job: GenerationJob) -> None:
+    st.info(plain_markdown(job.message), icon=":material/rate_review:")
+    usage = job.outline_usage or {}
+    if usage:
+        st.caption(
+            f"Writing the outline took {usage.get('prompt_tokens', 0):,} prompt and "
+            f"{usage.get('output_tokens', 0):,} output tokens, about "
+            f"${float(usage.get('cost_usd', 0.0)):.4f}; it counts in the report's cost."
+        )
+    with st.form(f"outline-review-{job.id}", border=False):
+        edited = st.text_area(
+            "Outline", value=job.outline, height=320, help=OUTLINE_HELP
+        )
+        if st.form_submit_button(
+            "Approve and write the sections", type="primary", icon=":material/check:"
+        ):
+            try:
+                runner().approve_outline(job.id, edited)
+            except InvalidRequest as error:
+                # The analyst's text stays in the box to be fixed.
+                st.error(plain_markdown(error.message), icon=":material/error:")
+            else:
+                st.rerun(scope="app")
 
 
 def _draw_actions(job: GenerationJob, column) -> None:

@@ -108,6 +108,11 @@ class JobBody(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     heartbeat_at: datetime | None
+    outline: str | None = Field(
+        default=None,
+        description="The outline written for review while the status is "
+        "awaiting_review, then the approved one; null when the job has none.",
+    )
     events: list[EventBody] | None = None
 
     @classmethod
@@ -143,6 +148,7 @@ class JobBody(BaseModel):
             started_at=as_utc(job.started_at),
             finished_at=as_utc(job.finished_at),
             heartbeat_at=as_utc(job.heartbeat_at),
+            outline=job.outline or None,
             events=(
                 None if events is None else [EventBody.from_event(e) for e in events]
             ),
@@ -155,6 +161,27 @@ class JobPageBody(BaseModel):
     jobs: list[JobBody]
     # Pass as ``cursor`` to get the next page; null on the last page.
     next_cursor: str | None
+
+
+class OutlineBody(BaseModel):
+    """The body of ``POST /api/jobs/{job_id}/outline``: the outline to write."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "outline": "# GLP-1 searches in 2025\n\n## Summary\n"
+                    "## Ozempic leads\nPeaks by month.\n## What to watch\n"
+                }
+            ]
+        },
+    )
+
+    outline: str = Field(
+        description="A '# ' title line, then three to twelve '## ' section "
+        "lines, each optionally followed by what the section should show."
+    )
 
 
 class CancelBody(BaseModel):

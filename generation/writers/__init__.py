@@ -6,11 +6,14 @@ from generation.writers import data_brief  # noqa: F401
 from generation.writers.base import (  # noqa: F401
     Brief,
     Draft,
+    OutlineDraft,
+    OutlineReady,
     ProgressCallback,
     Writer,
     create_writer,
     register_writer,
     writer_names,
+    writer_reviews_outline,
 )
 
 
@@ -22,4 +25,4 @@ def _gemini_writer(options: dict[str, Any]) -> Writer:
     return GeminiWriter()
 
 
-register_writer("gemini", _gemini_writer)
+register_writer("gemini", _gemini_writer, reviews_outline=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from generation.analysis import Analysis
+from generation.errors import GenerationError
 from generation.requests import GenerationRequest
 from generation.trends.base import TrendsData
 
@@ -22,6 +23,29 @@ class ProgressCallback(Protocol):
         self, stage: str, percent: int, message: str, text: str | None = None
     ) -> None:
         """Record progress; ``text`` is the whole text written so far, if any."""
+
+
+@dataclass
+class OutlineDraft:
+    """An outline in Markdown, and the tokens and cost of writing it."""
+
+    text: str
+    prompt_tokens: int = 0
+    output_tokens: int = 0
+    thinking_tokens: int = 0
+    cost_usd: float = 0.0
+
+
+class OutlineReady(GenerationError):
+    """The outline is written and waits for the analyst's review; not an error.
+
+    A writer raises it instead of writing the sections when the request asks
+    for ``review_outline``. The job keeps ``outline`` and pauses.
+    """
+
+    def __init__(self, outline: OutlineDraft) -> None:
+        super().__init__(outline)
+        self.outline = outline
 
 
 @dataclass
@@ -38,6 +62,8 @@ class Brief:
     language: str = "English"
     tone: str = "neutral"
     options: dict[str, Any] = field(default_factory=dict)
+    # The outline the analyst approved: the writer writes its sections.
+    approved_outline: OutlineDraft | None = None
 
     @classmethod
     def from_request(
@@ -86,11 +112,26 @@ class Writer(Protocol):
 
 WriterFactory = Callable[[dict[str, Any]], Writer]
 _registry: dict[str, WriterFactory] = {}
+_outline_reviewers: set[str] = set()
 
 
-def register_writer(name: str, factory: WriterFactory) -> None:
-    """Make a writer available under ``name``; the factory gets writer options."""
+def register_writer(
+    name: str, factory: WriterFactory, *, reviews_outline: bool = False
+) -> None:
+    """Make a writer available under ``name``; the factory gets writer options.
+
+    ``reviews_outline`` says the writer can pause after its outline for the
+    analyst's review (``OutlineReady``) and then write an approved outline.
+    """
     _registry[name] = factory
+    if reviews_outline:
+        _outline_reviewers.add(name)
+    else:
+        _outline_reviewers.discard(name)
+
+
+def writer_reviews_outline(name: str) -> bool:
+    return name in _outline_reviewers
 
 
 def writer_names() -> list[str]:

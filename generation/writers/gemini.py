@@ -41,7 +41,13 @@ from generation.errors import InvalidRequest, MissingApiKey, WriterFailed
 from generation.text import escape_markdown, without_remote_images
 from generation.trends.provenance import describe_data_quality
 from generation.writers import prompts
-from generation.writers.base import Brief, Draft, ProgressCallback
+from generation.writers.base import (
+    Brief,
+    Draft,
+    OutlineDraft,
+    OutlineReady,
+    ProgressCallback,
+)
 from generation.writers.gemini_failures import (
     MAX_ATTEMPTS,
     MAX_SUGGESTED_WAIT_SECONDS,
@@ -122,6 +128,8 @@ class RequestOptions:
     max_output_tokens: int
     grounding: bool
     cost_cap_usd: float | None
+    # Pause after the outline for the analyst's review (``OutlineReady``).
+    review_outline: bool = False
 
     @classmethod
     def from_brief(cls, brief: Brief, settings: Settings) -> RequestOptions:
@@ -164,6 +172,7 @@ class RequestOptions:
             max_output_tokens=max_output_tokens,
             grounding=grounding,
             cost_cap_usd=cost_cap,
+            review_outline=_bool_option(options, "review_outline", False),
         )
 
 
@@ -256,7 +265,10 @@ def estimate_cost(
 
 
 def _writes_in_steps(brief: Brief) -> bool:
-    return brief.length == "long"
+    """Return True for long reports and for outlines the analyst reviews."""
+    if brief.length == "long" or brief.approved_outline is not None:
+        return True
+    return _bool_option(brief.options or {}, "review_outline", False)
 
 
 # The writer -------------------------------------------------------------------
@@ -436,23 +448,11 @@ class GeminiWriter:
     def _write_in_steps(self, client: genai.Client, run: _Run) -> tuple[str, str, str]:
         brief = run.brief
         outline_prompt = prompts.outline_prompt(brief)
-        outline_step = _Step(
-            name="outline",
-            stage="outline",
-            prompt=outline_prompt,
-            message=f"Gemini ({run.options.model}) is writing the outline.",
-            start_percent=2,
-            end_percent=10,
-            expected_characters=OUTLINE_OUTPUT_TOKENS * 4,
-        )
-        outline_text = self._run_step(client, run, outline_step).text
-        outline = prompts.parse_outline(outline_text, brief)
-        if not outline.from_model:
-            logger.warning(
-                "Gemini %s returned no usable outline; using the %s template's",
-                run.options.model,
-                brief.report_type,
-            )
+        if brief.approved_outline is not None:
+            outline = prompts.parse_outline(brief.approved_outline.text, brief)
+            self._book_approved_outline(run, brief.approved_outline)
+        else:
+            outline = self._write_outline(client, run, outline_prompt)
         title = plain_heading(outline.title)
         run.finished_text = f"# {title}\n\n"
         count = len(outline.headings)
@@ -475,6 +475,53 @@ class GeminiWriter:
             run.finished_text += text + "\n\n"
             run.shown_text = run.finished_text
         return title, run.finished_text, outline_prompt
+
+    def _write_outline(
+        self, client: genai.Client, run: _Run, outline_prompt: str
+    ) -> prompts.Outline:
+        """Write the outline; raise ``OutlineReady`` when the analyst reviews it."""
+        brief = run.brief
+        outline_step = _Step(
+            name="outline",
+            stage="outline",
+            prompt=outline_prompt,
+            message=f"Gemini ({run.options.model}) is writing the outline.",
+            start_percent=2,
+            end_percent=10,
+            expected_characters=OUTLINE_OUTPUT_TOKENS * 4,
+        )
+        outline_text = self._run_step(client, run, outline_step).text
+        outline = prompts.parse_outline(outline_text, brief)
+        if not outline.from_model:
+            logger.warning(
+                "Gemini %s returned no usable outline; using the %s template's",
+                run.options.model,
+                brief.report_type,
+            )
+        if run.options.review_outline:
+            raise OutlineReady(
+                OutlineDraft(
+                    text=prompts.outline_markdown(outline),
+                    prompt_tokens=run.usage.prompt,
+                    output_tokens=run.usage.output,
+                    thinking_tokens=run.usage.thinking,
+                    cost_usd=round(run.spent_usd, 6),
+                )
+            )
+        return outline
+
+    @staticmethod
+    def _book_approved_outline(run: _Run, outline: OutlineDraft) -> None:
+        """Count the reviewed outline's tokens and cost in this report's totals."""
+        run.usage.add(
+            Usage(
+                prompt=outline.prompt_tokens,
+                output=outline.output_tokens,
+                thinking=outline.thinking_tokens,
+            )
+        )
+        run.spent_usd += outline.cost_usd
+        run.stage_costs["outline"] = outline.cost_usd
 
     # One step, with retries -------------------------------------------------
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from generation.analysis import TermAnalysis
+from generation.errors import InvalidRequest
 from generation.writers.base import Brief
 
 
@@ -169,6 +170,11 @@ _LANGUAGE_ALIASES = {
     "nederlands": "dutch",
 }
 
+# An outline has a summary, at least one section and what to watch; more
+# than twelve sections make requests too short to say anything.
+MIN_OUTLINE_SECTIONS = 3
+MAX_OUTLINE_SECTIONS = 12
+MAX_OUTLINE_CHARACTERS = 6000
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 
 
@@ -439,6 +445,46 @@ def section_prompt(brief: Brief, outline: Outline, index: int) -> str:
     return "\n".join(lines)
 
 
+def outline_markdown(outline: Outline) -> str:
+    """Return the outline as editable Markdown: the title, then each section."""
+    lines = [f"# {outline.title}", ""]
+    for index, heading in enumerate(outline.headings):
+        lines.append(f"## {heading}")
+        if outline.description(index):
+            lines.append(outline.description(index))
+        lines.append("")
+    return "\n".join(lines).strip() + "\n"
+
+
+def check_reviewed_outline(text: str) -> None:
+    """Raise ``InvalidRequest`` with a sentence when an edited outline cannot be used."""
+    if len(text) > MAX_OUTLINE_CHARACTERS:
+        raise InvalidRequest(
+            f"The outline is {len(text)} characters long; the limit is "
+            f"{MAX_OUTLINE_CHARACTERS}. Shorten the section descriptions, then "
+            "approve it again.",
+            field="outline",
+        )
+    count = sum(
+        1
+        for line in text.splitlines()
+        if (match := _HEADING.match(line.strip())) and len(match.group(1)) == 2
+    )
+    if count < MIN_OUTLINE_SECTIONS:
+        raise InvalidRequest(
+            f"The outline has {count} section heading(s); it needs at least "
+            f"{MIN_OUTLINE_SECTIONS}, each on its own line starting with '## ' "
+            "(for example '## Summary'). Add headings, then approve it again.",
+            field="outline",
+        )
+    if count > MAX_OUTLINE_SECTIONS:
+        raise InvalidRequest(
+            f"The outline has {count} sections; the limit is "
+            f"{MAX_OUTLINE_SECTIONS}. Merge some sections, then approve it again.",
+            field="outline",
+        )
+
+
 def parse_outline(text: str, brief: Brief) -> Outline:
     """Read the outline step's response; fall back to the template if it has none.
 
@@ -456,9 +502,12 @@ def parse_outline(text: str, brief: Brief) -> Outline:
         elif match and len(match.group(1)) == 2:
             headings.append(match.group(2).strip())
             descriptions.append("")
-        elif line and headings and not descriptions[-1]:
-            descriptions[-1] = line.lstrip("-* ").strip()
-    if len(headings) < 3:
+        elif line and headings:
+            # An analyst's edited outline may describe a section in several lines.
+            descriptions[-1] = (
+                f"{descriptions[-1]} {line.lstrip('-* ').strip()}".strip()
+            )
+    if len(headings) < MIN_OUTLINE_SECTIONS:
         return Outline(
             title=title or fallback_title(brief),
             headings=section_headings(brief),

@@ -39,6 +39,7 @@ def test_schema_lists_every_route_and_the_bearer_scheme(api_client):
         "/status/{job_id}",
         "/jobs",
         "/jobs/{job_id}/cancel",
+        "/jobs/{job_id}/outline",
         "/jobs/{job_id}/retry",
         "/datasets",
         "/datasets/{dataset_id}",

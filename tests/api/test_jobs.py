@@ -173,7 +173,7 @@ def test_jobs_filtered_by_date(api_client, auth, add_job):
             "status",
             (
                 "'done' is not a job status; use one of: queued, running, succeeded, "
-                "failed, cancelled, interrupted."
+                "failed, cancelled, interrupted, awaiting_review."
             ),
         ),
         (

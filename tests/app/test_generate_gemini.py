@@ -14,7 +14,13 @@ from generation.jobs import get_runner
 from generation.models import JobStatus
 from generation.queries import get_job, get_report
 from tests.conftest import REPO_ROOT
-from tests.generation.writers.gemini_fake import FAKE_KEY, FakeGemini, recorded_sse, sse
+from tests.generation.writers.gemini_fake import (
+    FAKE_KEY,
+    FakeGemini,
+    outline_then_recorded,
+    recorded_sse,
+    sse,
+)
 
 TIMEOUT = 60
 
@@ -145,3 +151,69 @@ def test_settings_show_model_and_key_state(fake_gemini) -> None:
         "pick another per report). Gemini API key: **set**."
     ) in text
     assert FAKE_KEY not in text
+
+
+REVIEW_OUTLINE = (
+    "# GLP-1 drugs: search interest peaks\n"
+    "## Summary\nThe main figures.\n"
+    "## Ozempic leads\nPeak and average.\n"
+    "## What to watch\nBreakouts to track.\n"
+)
+
+
+def start_reviewed_job(fake_gemini) -> tuple[AppTest, int]:
+    """Start a Gemini job with the outline review from the form; wait for the pause."""
+    fake_gemini.handler(
+        outline_then_recorded(
+            REVIEW_OUTLINE, {"promptTokenCount": 900, "candidatesTokenCount": 60}
+        )
+    )
+    app = open_page("pages/generate.py")
+    widget(app.selectbox, "Writer").set_value("gemini")
+    widget(app.checkbox, "Review the outline before the sections are written").check()
+    widget(app.get("form_submit_button"), "Start generation").click()
+    app.run()
+    job_id = int(app.query_params["job"])
+    job = get_runner().wait(job_id, timeout=TIMEOUT)
+    assert job.status == JobStatus.AWAITING_REVIEW, job.message
+    app.run()
+    return app, job_id
+
+
+def test_outline_review_edited_and_approved(fake_gemini) -> None:
+    app, job_id = start_reviewed_job(fake_gemini)
+    outline_box = widget(app.text_area, "Outline")
+
+    assert outline_box.value.startswith("# GLP-1 drugs: search interest peaks")
+    assert "## Ozempic leads" in outline_box.value
+    assert any("ready for your review" in element.value for element in app.info)
+    assert any("900 prompt and 60 output tokens" in c.value for c in app.caption)
+
+    outline_box.set_value(
+        "# Ozempic in the US\n## Summary\n## Where the searches come from\n"
+        "## What to watch\n"
+    )
+    widget(app.get("form_submit_button"), "Approve and write the sections").click()
+    app.run()
+    job = get_runner().wait(job_id, timeout=TIMEOUT)
+
+    assert not app.exception
+    assert job.status == JobStatus.SUCCEEDED, job.error
+    report = get_report(job.report_id)
+    assert report.title == "Ozempic in the US"
+    assert "## Where the searches come from" in report.body
+    assert "## Ozempic leads" not in report.body
+
+
+def test_unusable_outline_shown_as_sentence(fake_gemini) -> None:
+    app, job_id = start_reviewed_job(fake_gemini)
+
+    widget(app.text_area, "Outline").set_value("# Only a title")
+    widget(app.get("form_submit_button"), "Approve and write the sections").click()
+    app.run()
+
+    assert not app.exception
+    errors = [element.value for element in app.error]
+    assert any("needs at least 3" in error for error in errors), errors
+    assert widget(app.text_area, "Outline").value == "# Only a title"
+    assert get_job(job_id).status == JobStatus.AWAITING_REVIEW

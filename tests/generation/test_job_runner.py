@@ -384,7 +384,7 @@ def test_a_report_keeps_the_cost_of_each_writing_step(runner, dataset_id):
 def test_a_database_from_before_cost_and_prompt_columns_is_upgraded(tmp_path):
     from sqlalchemy import create_engine, inspect, text
 
-    from generation.db import init_db
+    from generation.db import MIGRATIONS, init_db
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
     old = init_db(create_engine(url))
@@ -392,16 +392,37 @@ def test_a_database_from_before_cost_and_prompt_columns_is_upgraded(tmp_path):
     with old.begin() as connection:
         connection.execute(text("ALTER TABLE report DROP COLUMN stage_costs"))
         connection.execute(text("ALTER TABLE report DROP COLUMN prompt"))
-        connection.execute(text("DELETE FROM schema_version WHERE version = 2"))
+        for column in ("outline", "outline_approved", "outline_usage"):
+            connection.execute(text(f"ALTER TABLE generationjob DROP COLUMN {column}"))
+        connection.execute(
+            text(
+                "INSERT INTO generationjob (status, progress, stage, "
+                "message, error, request, request_key, category, topics, "
+                "writer, model, cancel_requested, batch_id, partial_text, "
+                "worker, created_at) VALUES ('SUCCEEDED', 100, 'done', '', "
+                "'', '{}', 'k', '', 'pizza', 'data_brief', '', 0, '', '', "
+                "'', '2025-01-01 00:00:00')"
+            )
+        )
+        connection.execute(text("DELETE FROM schema_version WHERE version >= 2"))
     old.dispose()
 
     engine = init_db(create_engine(url))
 
     columns = {column["name"] for column in inspect(engine).get_columns("report")}
     assert {"stage_costs", "prompt"} <= columns
+    job_columns = {
+        column["name"] for column in inspect(engine).get_columns("generationjob")
+    }
+    assert {"outline", "outline_approved", "outline_usage"} <= job_columns
+    # A job written before the outline review reads with the new defaults.
+    old_job = get_job(1, engine=engine)
+    assert old_job.outline == ""
+    assert old_job.outline_approved is False
+    assert old_job.outline_usage == {}
     with engine.connect() as connection:
         versions = connection.execute(text("SELECT version FROM schema_version")).all()
-    assert sorted(row[0] for row in versions) == [1, 2]
+    assert sorted(row[0] for row in versions) == [version for version, _ in MIGRATIONS]
     engine.dispose()
 
 

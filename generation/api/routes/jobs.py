@@ -24,6 +24,7 @@ from generation.api.schemas import (
     GenerateBody,
     JobBody,
     JobPageBody,
+    OutlineBody,
     SubmissionBody,
 )
 from generation.datasets import get_dataset
@@ -260,6 +261,35 @@ def cancel_job(job_id: str, request: Request, context: Context) -> CancelBody:
         cancel_requested=job.cancel_requested,
         status_url=status_url(request, job_number),
     )
+
+
+@router.post(
+    "/jobs/{job_id}/outline",
+    status_code=202,
+    responses={**ERRORS, **NOT_FOUND, **CONFLICT, **INVALID},
+)
+def approve_outline(
+    job_id: str, body: OutlineBody, request: Request, context: Context
+) -> JobBody:
+    """Approve the outline of a job in ``awaiting_review``, edited or as written.
+
+    The job is queued again and writes one section per ``## `` heading. Ask
+    for the review with ``"options": {"review_outline": true}`` on
+    ``POST /api/generate`` (gemini writer). 409 when the job is not waiting
+    for a review; 422 when the outline has fewer than three or more than
+    twelve sections. Approving twice returns the job unchanged.
+    """
+    job_number = parse_id(job_id)
+    job = get_job(job_number, engine=context.engine)
+    already_approved = job.outline_approved and not job.status.is_final
+    if job.status != JobStatus.AWAITING_REVIEW and not already_approved:
+        raise JobStateConflict(
+            f"Job {job_number} is {job.status.value}, not awaiting_review, so there "
+            "is no outline to approve."
+        )
+    context.runner().approve_outline(job_number, body.outline)
+    job = get_job(job_number, engine=context.engine)
+    return job_body(request, job, context.engine)
 
 
 @router.post(

@@ -58,6 +58,7 @@ def test_status_counts_cover_window_only(known_jobs):
         JobStatus.FAILED: 2,
         JobStatus.CANCELLED: 1,
         JobStatus.INTERRUPTED: 1,
+        JobStatus.AWAITING_REVIEW: 0,
     }
     assert figures.total_jobs == 11
 

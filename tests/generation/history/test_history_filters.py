@@ -68,7 +68,7 @@ def test_bad_values_are_ignored_with_sentences():
     assert filters.ignored == (
         (
             "The status 'exploded' is not one of queued, running, succeeded, failed, "
-            "cancelled, interrupted, so it was ignored."
+            "cancelled, interrupted, awaiting_review, so it was ignored."
         ),
         "The topic filter is longer than 100 characters, so it was ignored.",
         "The date 'yesterday' is not a date like 2025-01-31, so it was ignored.",

@@ -68,6 +68,31 @@ def sse(events: Iterable[dict[str, Any]]) -> bytes:
     )
 
 
+def outline_then_recorded(
+    outline: str, usage: dict[str, int]
+) -> Callable[[Request], Response]:
+    """Return a handler: ``outline`` for the outline step, else the recorded stream.
+
+    No recorded outline exists; this one is written in the API's response shape.
+    """
+    outline_event = {
+        "candidates": [
+            {
+                "content": {"parts": [{"text": outline}], "role": "model"},
+                "finishReason": "STOP",
+            }
+        ],
+        "usageMetadata": usage,
+    }
+
+    def answer(request: Request) -> Response:
+        if "reply with the outline only" in prompt_of(request):
+            return Response(sse([outline_event]), content_type="text/event-stream")
+        return Response(recorded_sse(), content_type="text/event-stream")
+
+    return answer
+
+
 def error_body(code: int, status: str, message: str, **extra: Any) -> dict[str, Any]:
     """Return an error in the API's documented shape ({"error": {code, message, status}})."""
     return {"error": {"code": code, "message": message, "status": status, **extra}}
