@@ -15,9 +15,14 @@ import pandas as pd
 
 from generation.trends.base import RelatedItem, TrendsData
 
-# A change smaller than this many index points between the first and the last
-# quarter of the range counts as stable.
+# A change between the first and the last quarter of the range counts as
+# stable when it is under both bands: a small term that halves from 8 to 4
+# falls, though it moves only 4 points.
 STABLE_BAND_POINTS = 5.0
+STABLE_BAND_PERCENT = 25.0
+# Below this in both quarters, a change is the noise of "<1" cells (read as
+# 0.5) and zeros, so it counts as stable.
+NOISE_FLOOR_POINTS = 1.0
 RELATED_ITEMS_KEPT = 10
 
 
@@ -100,7 +105,9 @@ def analyse(data: TrendsData) -> Analysis:
     return analysis
 
 
-def _fill_series_figures(result: TermAnalysis, series: pd.Series, partial_last: bool) -> None:
+def _fill_series_figures(
+    result: TermAnalysis, series: pd.Series, partial_last: bool
+) -> None:
     series = pd.to_numeric(series, errors="coerce").dropna()
     if series.empty:
         return
@@ -118,12 +125,21 @@ def _fill_series_figures(result: TermAnalysis, series: pd.Series, partial_last: 
     result.last_quarter_mean = _round(last)
     result.change_points = _round(last - first)
     result.change_percent = _round((last - first) / first * 100) if first > 0 else None
-    if len(complete) < 2:
-        result.direction = "unknown"
-    elif abs(last - first) < STABLE_BAND_POINTS:
-        result.direction = "stable"
-    else:
-        result.direction = "rising" if last > first else "falling"
+    result.direction = _direction(first, last, len(complete))
+
+
+def _direction(first: float, last: float, periods: int) -> str:
+    """Return rising, falling, stable or unknown for two quarter means."""
+    if periods < 2:
+        return "unknown"
+    if max(first, last) < NOISE_FLOOR_POINTS:
+        return "stable"
+    change = last - first
+    small_in_points = abs(change) < STABLE_BAND_POINTS
+    small_in_percent = first > 0 and abs(change) / first * 100 < STABLE_BAND_PERCENT
+    if small_in_points and small_in_percent:
+        return "stable"
+    return "rising" if change > 0 else "falling"
 
 
 def _fill_region_figures(result: TermAnalysis, data: TrendsData, term: str) -> None:
