@@ -9,7 +9,13 @@ from __future__ import annotations
 import logging
 from typing import Final
 
-from generation.analysis import STABLE_BAND_POINTS, Analysis, TermAnalysis
+from generation.analysis import (
+    NOISE_FLOOR_POINTS,
+    STABLE_BAND_PERCENT,
+    STABLE_BAND_POINTS,
+    Analysis,
+    TermAnalysis,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -72,10 +78,15 @@ def _term_sentence(item: TermAnalysis) -> str:
         f"against {_number(item.first_quarter_mean)} in the first ({change})"
     )
     if item.direction == "stable":
-        return (
-            f"{peak} and is stable: {quarters}, within {_number(STABLE_BAND_POINTS)} "
-            "points."
-        )
+        low = max(item.first_quarter_mean or 0, item.last_quarter_mean or 0)
+        if low < NOISE_FLOOR_POINTS:
+            band = f"both quarters below {_number(NOISE_FLOOR_POINTS)} point"
+        else:
+            band = (
+                f"within {_number(STABLE_BAND_POINTS)} points and "
+                f"{_number(STABLE_BAND_PERCENT)} %"
+            )
+        return f"{peak} and is stable: {quarters}, {band}."
     return f"{peak} and is {item.direction}: {quarters}."
 
 

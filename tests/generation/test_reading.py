@@ -26,6 +26,7 @@ def test_reading_states_peak_direction_and_change():
         f"(+{figures.change_points:g} points, +{figures.change_percent:g} %)."
     )
     assert sentences[1].startswith("monjauro peaked at 1 on 2024-12-29 and is stable:")
+    assert sentences[1].endswith(", both quarters below 1 point.")
     assert sentences[3].startswith(
         "ozempic drew the most interest on average (41.2, against 15.6 for wegovy"
     )
@@ -33,6 +34,16 @@ def test_reading_states_peak_direction_and_change():
         "Breakout searches (growth above 5000 %) related to ozempic: ozempic vulva, "
         "ozempic lawsuit 2025."
     )
+
+
+def test_reading_names_both_stable_bands():
+    data = samples.load_sample_bundle(["conflicts-daily"])
+
+    sentences = summarise_analysis(analyse(data))
+
+    palestine = next(line for line in sentences if line.startswith("palestine"))
+    assert "and is stable:" in palestine
+    assert palestine.endswith(", within 5 points and 25 %.")
 
 
 def test_reading_leaves_out_partial_period():
