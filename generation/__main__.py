@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -157,12 +158,13 @@ def _configure_generate(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--wait",
         action="store_true",
-        help="wait for the job to end (it always does: the job runs in this process)",
+        help="run the job in this process and wait for it to end; without it, "
+        "the job runs in a background process and the command returns at once",
     )
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
-@command("generate", "generate a report and wait for it", _configure_generate)
+@command("generate", "start a report, or write it with --wait", _configure_generate)
 def run_generate(args: argparse.Namespace) -> int:
     from generation.jobs import get_runner
 
@@ -181,6 +183,10 @@ def run_generate(args: argparse.Namespace) -> int:
         "instructions": args.instructions,
     }
     runner = get_runner()
+    if not args.wait:
+        submission = runner.submit(request, start=False)
+        runner.shutdown()
+        return _report_background_job(submission, json_output=args.json)
     submission = runner.submit(request)
     if not args.json:
         print(f"Job {submission.job_id} started.", file=sys.stderr)
@@ -203,6 +209,85 @@ def run_generate(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     return 0 if job.report_id else EXIT_FAILED
+
+
+def _report_background_job(submission, *, json_output: bool) -> int:
+    """Start a new job in a background process, then say where it is."""
+    from generation.queries import get_job
+
+    process_id = _run_in_background(submission.job_id) if submission.created else None
+    job = get_job(submission.job_id)
+    if json_output:
+        _print_json(
+            {
+                "job_id": job.id,
+                "status": job.status.value,
+                "report_id": job.report_id,
+                "error": job.error or None,
+                "background_process": process_id,
+            }
+        )
+    elif process_id is not None:
+        print(
+            f"Job {job.id} queued; it runs in background process {process_id}. "
+            f"Follow it with: python -m generation jobs",
+            file=sys.stderr,
+        )
+    else:
+        print(
+            f"The same request was sent moments ago: job {job.id} ({job.status.value}).",
+            file=sys.stderr,
+        )
+    return 0
+
+
+def _run_in_background(job_id: int) -> int:
+    """Run ``job_id`` in a detached process that outlives this command; return its id."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "generation", "run-job", str(job_id)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        # Its own session: closing the terminal does not stop the job.
+        start_new_session=True,
+    )
+    logger.info("Job %s handed to background process %s", job_id, process.pid)
+    return process.pid
+
+
+def _configure_run_job(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("job_id", help="the id of a queued job")
+
+
+@command(
+    "run-job",
+    "run one queued job in this process (generate does this in the background)",
+    _configure_run_job,
+)
+def run_run_job(args: argparse.Namespace) -> int:
+    from generation.jobs import JobRunner
+    from generation.models import JobStatus
+    from generation.queries import get_job, parse_id
+
+    job_id = parse_id(args.job_id)
+    job = get_job(job_id)
+    if job.status != JobStatus.QUEUED:
+        print(
+            f"error: Job {job_id} is {job.status.value}, not queued, so there is "
+            "nothing to run. Start a new job with generate, or retry it in the app.",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
+    runner = JobRunner(workers=1)
+    try:
+        runner.run(job_id)
+    finally:
+        runner.shutdown()
+    job = get_job(job_id)
+    print(
+        f"Job {job_id} {job.status.value}: {job.error or job.message}", file=sys.stderr
+    )
+    return 0 if job.status == JobStatus.SUCCEEDED else EXIT_FAILED
 
 
 # jobs and reports -------------------------------------------------------------

@@ -173,10 +173,13 @@ class JobRunner:
         schedule_id: int | None = None,
         dedup: bool = True,
         dedup_scope: str = "",
+        start: bool = True,
     ) -> Submission:
         """Record a job and queue it; an identical recent request is returned instead.
 
-        Only requests with the same ``dedup_scope`` count as identical.
+        Only requests with the same ``dedup_scope`` count as identical. With
+        ``start=False`` the job is recorded for another process to run
+        (``python -m generation run-job``) and has no worker until then.
         Raises ``InvalidRequest`` with a sentence when the request is invalid.
         """
         request = self._with_writer(parse_request(request))
@@ -202,7 +205,7 @@ class JobRunner:
             retry_of=retry_of,
             batch_id=batch_id,
             schedule_id=schedule_id,
-            worker=self.worker,
+            worker=self.worker if start else "",
             heartbeat_at=utcnow(),
             message="Waiting for a free worker.",
         )
@@ -229,7 +232,8 @@ class JobRunner:
                 return Submission(job_id=earlier, created=False)
 
         logger.info("Job %s queued (writer %s, topics %s)", job_id, writer, job.topics)
-        self._executor.submit(self.run, job_id)
+        if start:
+            self._executor.submit(self.run, job_id)
         return Submission(job_id=job_id, created=True)
 
     def submit_batch(

@@ -60,6 +60,7 @@ def test_generate_from_an_export_then_show_gives_each_terms_peak_period():
 def test_generate_with_topics_uses_them_and_jobs_lists_the_job():
     generated = run_cli(
         "generate",
+        "--wait",
         "--trends-csv",
         str(WEEKLY_EXPORT),
         "--topic",
@@ -114,7 +115,13 @@ def test_bad_arguments_exit_non_zero_with_one_clear_line(tmp_path):
     assert "Job" not in no_data.stderr
 
     off_topic = run_cli(
-        "generate", "--trends-csv", str(WEEKLY_EXPORT), "--topic", "bitcoin", "--json"
+        "generate",
+        "--wait",
+        "--trends-csv",
+        str(WEEKLY_EXPORT),
+        "--topic",
+        "bitcoin",
+        "--json",
     )
     assert off_topic.returncode == 1
     assert json.loads(off_topic.stdout)["error"].startswith(

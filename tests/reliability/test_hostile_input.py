@@ -498,6 +498,7 @@ def test_cli_generate_hostile_topic_as_text(engine, capsys):
     status = cli_main(
         [
             "generate",
+            "--wait",
             "--sample",
             "weight-loss-drugs-us",
             "--topic",

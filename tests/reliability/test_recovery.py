@@ -99,7 +99,9 @@ def wait_for_progress(job_id: int, at_least: int, timeout: float = 90) -> None:
 
 
 def test_sigkill_mid_job_recovers_and_retries(engine, monkeypatch, paced_writer):
-    earlier = run_cli("generate", "--sample", "weight-loss-drugs-us", "--json")
+    earlier = run_cli(
+        "generate", "--wait", "--sample", "weight-loss-drugs-us", "--json"
+    )
     assert earlier.returncode == 0, earlier.stderr
     earlier_job = json.loads(earlier.stdout)["job_id"]
     earlier_report = json.loads(earlier.stdout)["report_id"]
@@ -109,6 +111,7 @@ def test_sigkill_mid_job_recovers_and_retries(engine, monkeypatch, paced_writer)
             "-m",
             "generation",
             "generate",
+            "--wait",
             "--sample",
             "weight-loss-drugs-us",
             "--writer",
