@@ -101,7 +101,7 @@ def run_jobs(url: str, jobs: int) -> tuple[list[tuple[float, float, int]], int]:
     try:
         job_ids = [
             runner.submit(
-                {"dataset_id": dataset_id, "topics": [f"t{n}"], "writer": WRITER}
+                {"dataset_id": dataset_id, "instructions": f"run {n}", "writer": WRITER}
             ).job_id
             for n in range(jobs)
         ]
