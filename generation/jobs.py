@@ -161,6 +161,13 @@ class JobRunner:
             target=self._beat, name="generation-heartbeat", daemon=True
         )
         self._heartbeat.start()
+        # Streamed text waiting to be written, for every job of this runner.
+        self._unwritten: set[_ProgressRecorder] = set()
+        self._unwritten_lock = threading.Lock()
+        self._text_writer = threading.Thread(
+            target=self._write_unwritten_text, name="generation-text", daemon=True
+        )
+        self._text_writer.start()
 
     # Submitting -----------------------------------------------------------
 
@@ -677,6 +684,26 @@ class JobRunner:
                 JobEvent(job_id=job_id, stage=stage, progress=percent, message=message)
             )
 
+    def _write_later(self, recorder: _ProgressRecorder) -> None:
+        with self._unwritten_lock:
+            self._unwritten.add(recorder)
+
+    def _forget_unwritten(self, recorder: _ProgressRecorder) -> None:
+        with self._unwritten_lock:
+            self._unwritten.discard(recorder)
+
+    def _write_unwritten_text(self) -> None:
+        """Write text that arrived between progress writes, so a pause shows it.
+
+        One thread for all jobs: a timer thread per job and pause cost more
+        than the writes when many jobs stream at once.
+        """
+        while not self._stop.wait(TEXT_WRITE_INTERVAL_SECONDS):
+            with self._unwritten_lock:
+                recorders, self._unwritten = self._unwritten, set()
+            for recorder in recorders:
+                recorder.write_text()
+
     def _beat(self) -> None:
         interval = max(1.0, self.settings.job_lease_seconds / 4)
         while not self._stop.wait(interval):
@@ -726,7 +753,6 @@ class _ProgressRecorder:
         self._written_text = ""
         self._last_text_write = 0.0
         self._lock = threading.Lock()
-        self._flush_timer: threading.Timer | None = None
 
     def __call__(
         self, stage: str, percent: int, message: str, text: str | None = None
@@ -739,8 +765,8 @@ class _ProgressRecorder:
         now = time.monotonic()
         if not changed and now - self._last_text_write < TEXT_WRITE_INTERVAL_SECONDS:
             # If the stream pauses after this chunk, the page would show
-            # stale text until the next one; write it once the interval ends.
-            self._flush_text_later()
+            # stale text until the next one; the runner writes it soon.
+            self.runner._write_later(self)
             return
         self._last_text_write = now
         self._written_text = self.text
@@ -778,19 +804,9 @@ class _ProgressRecorder:
         if cancel:
             raise JobCancelled()
 
-    def _flush_text_later(self) -> None:
+    def write_text(self) -> None:
+        """Write the latest streamed text if the job has not written it yet."""
         with self._lock:
-            if self._flush_timer is not None:
-                return
-            self._flush_timer = threading.Timer(
-                TEXT_WRITE_INTERVAL_SECONDS, self._flush_text
-            )
-            self._flush_timer.daemon = True
-            self._flush_timer.start()
-
-    def _flush_text(self) -> None:
-        with self._lock:
-            self._flush_timer = None
             text = self.text
             if text == self._written_text:
                 return
@@ -809,11 +825,8 @@ class _ProgressRecorder:
             logger.exception("Job %s: writing streamed text failed", self.job_id)
 
     def close(self) -> None:
-        """Stop a pending text write; the job's end records the final text."""
-        with self._lock:
-            if self._flush_timer is not None:
-                self._flush_timer.cancel()
-                self._flush_timer = None
+        """Drop a pending text write; the job's end records the final text."""
+        self.runner._forget_unwritten(self)
 
     def for_writer(
         self, stage: str, percent: int, message: str, text: str | None = None
