@@ -11,6 +11,7 @@ from generation.text import plain_markdown
 from views.common import runner, sentences_for_errors
 
 REFRESH_SECONDS = 1.0
+PAGE_RUN_KEY = "job-status-page-run"
 STATUS_ICONS = {
     JobStatus.QUEUED: ":material/schedule:",
     JobStatus.RUNNING: ":material/progress_activity:",
@@ -30,15 +31,22 @@ def show_job_status(job_id: int) -> None:
     """Show the job; while it runs or queues, refresh every second on its own."""
     job = get_job(job_id)
     every = None if _is_still(job.status) else REFRESH_SECONDS
-    st.fragment(run_every=every)(_status_body)(job_id, job.status)
+    # Marks the body's run as part of the page's run, not the fragment's own.
+    st.session_state[PAGE_RUN_KEY] = True
+    try:
+        st.fragment(run_every=every)(_status_body)(job_id, job.status)
+    finally:
+        del st.session_state[PAGE_RUN_KEY]
 
 
 def _status_body(job_id: int, status_when_drawn: JobStatus) -> None:
     with sentences_for_errors():
         job = get_job(job_id)
-        if job.status != status_when_drawn and _is_still(job.status):
+        changed = job.status != status_when_drawn and _is_still(job.status)
+        if changed and not st.session_state.get(PAGE_RUN_KEY):
             # Redraw the whole page once, so the refresh stops and the
-            # final actions or the outline review appear.
+            # final actions or the outline review appear. Not during the
+            # page's own run: that would drop a form the analyst just sent.
             st.rerun(scope="app")
         _draw(job)
 

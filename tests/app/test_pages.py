@@ -79,6 +79,35 @@ def test_the_same_form_sent_twice_gives_one_job(monkeypatch):
     ]
 
 
+def test_form_sent_as_job_ends_is_kept(monkeypatch):
+    import views.job_status
+
+    app = open_page("pages/generate.py")
+    app.get("form_submit_button")[0].click()
+    app.run()
+    first = int(app.query_params["job"])
+    assert get_runner().wait(first, timeout=TIMEOUT).status == JobStatus.SUCCEEDED
+    reads = []
+
+    def job_that_ends_between_reads(job_id):
+        # The page reads the job running; the status block reads it ended.
+        job = get_job(job_id)
+        reads.append(job_id)
+        if len(reads) == 1:
+            return job.model_copy(update={"status": JobStatus.RUNNING})
+        return job
+
+    monkeypatch.setattr(views.job_status, "get_job", job_that_ends_between_reads)
+    notes = [area for area in app.text_area if area.label.startswith("Notes")]
+    notes[0].set_value("A second report, please.")
+    app.get("form_submit_button")[0].click()
+    app.run()
+
+    assert not app.exception
+    assert int(app.query_params["job"]) != first
+    assert len(reads) >= 2
+
+
 def test_explore_takes_picked_topics_to_the_form():
     app = open_page("pages/explore.py")
     assert not app.exception
