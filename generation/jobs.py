@@ -201,44 +201,61 @@ class JobRunner:
         if dedup_scope:
             key = f"{key}:{dedup_scope}"
 
-        job = GenerationJob(
-            request=request.model_dump(mode="json"),
-            request_key=key,
-            category=request.category,
-            topics=", ".join(request.topics),
-            writer=writer,
-            model=str(request.options.get("model", "")),
-            dataset_id=request.dataset_id,
-            retry_of=retry_of,
-            batch_id=batch_id,
-            schedule_id=schedule_id,
-            worker=self.worker if start else "",
-            heartbeat_at=utcnow(),
-            message="Waiting for a free worker.",
-        )
-        # The row and its first stage-log entry in one transaction: one
-        # write lock, so the form returns sooner.
-        with session_scope(self.engine) as session:
-            session.add(job)
-            session.flush()
-            job_id = job.id
-            session.add(
-                JobEvent(job_id=job_id, stage="queued", progress=0, message="Queued.")
+        now = utcnow()
+        topics = ", ".join(request.topics)
+        job_row = {
+            "request": request.model_dump(mode="json"),
+            "request_key": key,
+            "category": request.category,
+            "topics": topics,
+            "writer": writer,
+            "model": str(request.options.get("model", "")),
+            "dataset_id": request.dataset_id,
+            "retry_of": retry_of,
+            "batch_id": batch_id,
+            "schedule_id": schedule_id,
+            "worker": self.worker if start else "",
+            "created_at": now,
+            "heartbeat_at": now,
+            "message": "Waiting for a free worker.",
+            # Columns declared with sa_column have no column default.
+            "error": "",
+            "partial_text": "",
+            "outline": "",
+            "outline_usage": {},
+        }
+        # Core statements on a connection, not ORM objects in a session: the
+        # form waits on this, and the ORM's work costs more than the writes.
+        # The row and its first stage-log entry share one transaction.
+        with self.engine.begin() as connection:
+            job_id = connection.execute(_JOB_INSERT, job_row).scalar_one()
+            connection.execute(
+                _EVENT_INSERT,
+                {
+                    "job_id": job_id,
+                    "at": now,
+                    "stage": "queued",
+                    "progress": 0,
+                    "message": "Queued.",
+                },
             )
-        assert job_id is not None
 
         if dedup:
             earlier = self._earlier_duplicate(job_id, key)
             if earlier is not None:
-                with session_scope(self.engine) as session:
-                    session.execute(delete(JobEvent).where(JobEvent.job_id == job_id))
-                    session.delete(session.get(GenerationJob, job_id))
+                with self.engine.begin() as connection:
+                    connection.execute(
+                        delete(JobEvent).where(JobEvent.job_id == job_id)
+                    )
+                    connection.execute(
+                        delete(GenerationJob).where(GenerationJob.id == job_id)
+                    )
                 logger.info(
                     "Job %s is a repeat of job %s; returned that one", job_id, earlier
                 )
                 return Submission(job_id=earlier, created=False)
 
-        logger.info("Job %s queued (writer %s, topics %s)", job_id, writer, job.topics)
+        logger.info("Job %s queued (writer %s, topics %s)", job_id, writer, topics)
         if start:
             self._executor.submit(self.run, job_id)
         return Submission(job_id=job_id, created=True)
@@ -324,17 +341,11 @@ class JobRunner:
         lower id: exactly one job survives.
         """
         cutoff = utcnow() - timedelta(seconds=self.settings.job_dedup_seconds)
-        with session_scope(self.engine) as session:
-            statement = (
-                select(func.min(GenerationJob.id))
-                .where(GenerationJob.request_key == key)
-                .where(GenerationJob.id != job_id)
-                .where(
-                    (GenerationJob.created_at >= cutoff)
-                    | col(GenerationJob.status).in_(ACTIVE_STATUSES)
-                )
-            )
-            earliest = session.exec(statement).one()
+        with self.engine.connect() as connection:
+            earliest = connection.execute(
+                _EARLIER_DUPLICATE,
+                {"key": key, "job_id": job_id, "cutoff": cutoff},
+            ).scalar_one()
         if earliest is not None and earliest < job_id:
             return earliest
         return None
@@ -723,8 +734,8 @@ class JobRunner:
             )
 
 
-# Progress statements are built once: on SQLite, building an UPDATE costs
-# several times more than running it.
+# Statements on the submit and progress paths are built once: on SQLite,
+# building an UPDATE costs several times more than running it.
 _jobs_table = GenerationJob.__table__
 _PROGRESS_UPDATE = (
     update(_jobs_table)
@@ -739,6 +750,17 @@ _PROGRESS_UPDATE = (
 )
 _PROGRESS_AND_TEXT_UPDATE = _PROGRESS_UPDATE.values(partial_text=bindparam("new_text"))
 _EVENT_INSERT = insert(JobEvent.__table__)
+_JOB_INSERT = insert(_jobs_table).returning(_jobs_table.c.id)
+# The oldest other job a new one repeats: same key, recent or still active.
+_EARLIER_DUPLICATE = (
+    select(func.min(_jobs_table.c.id))
+    .where(_jobs_table.c.request_key == bindparam("key"))
+    .where(_jobs_table.c.id != bindparam("job_id"))
+    .where(
+        (_jobs_table.c.created_at >= bindparam("cutoff"))
+        | _jobs_table.c.status.in_(ACTIVE_STATUSES)
+    )
+)
 
 
 class _ProgressRecorder:
