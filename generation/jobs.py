@@ -316,6 +316,7 @@ class JobRunner:
         """Return the request with its writer named; no data or writer raises."""
         if not (request.dataset_id or request.samples or request.trends_query):
             raise InvalidRequest(NO_DATA, field="dataset_id")
+        self._check_data_exists(request)
         writer = request.writer or self.settings.effective_writer
         if writer not in writer_names():
             raise InvalidRequest(
@@ -332,6 +333,27 @@ class JobRunner:
                 field="options.review_outline",
             )
         return request.model_copy(update={"writer": writer})
+
+    def _check_data_exists(self, request: GenerationRequest) -> None:
+        """Raise ``InvalidRequest`` for a dataset id or sample name that names nothing."""
+        from generation.trends import samples
+
+        for name in request.samples:
+            try:
+                samples.get_sample(name)
+            except NotFound as error:
+                raise InvalidRequest(error.message, field="samples") from None
+        if request.dataset_id is None:
+            return
+        try:
+            datasets.get_dataset(request.dataset_id, engine=self.engine)
+        except NotFound:
+            raise InvalidRequest(
+                f"No trends dataset has id {request.dataset_id}. Import the export "
+                "first (on Explore, or with 'python -m generation import FILE.csv') "
+                "and use the dataset id it gives.",
+                field="dataset_id",
+            ) from None
 
     def _earlier_duplicate(self, job_id: int, key: str) -> int | None:
         """Return the oldest other job this one repeats, if any.

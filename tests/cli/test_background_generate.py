@@ -93,3 +93,20 @@ def test_run_job_rejects_unknown_ids(engine, job_id, expected):
 
     assert refused.returncode == 2
     assert refused.stderr.startswith(expected)
+
+
+@pytest.mark.parametrize("wait", [[], ["--wait"]])
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        (["--dataset", "999"], "error: No trends dataset has id 999. Import the"),
+        (["--sample", "nope"], "error: No bundled sample is called 'nope'"),
+    ],
+)
+def test_missing_data_rejected_before_a_job(engine, wait, arguments, expected):
+    refused = run_cli("generate", *wait, *arguments)
+
+    assert refused.returncode == 2
+    assert refused.stderr.startswith(expected)
+    assert len(refused.stderr.splitlines()) == 1
+    assert json.loads(run_cli("jobs", "--json").stdout) == []
