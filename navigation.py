@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
 
 from generation.errors import InvalidSettings
@@ -9,9 +11,11 @@ from generation.logs import configure_logging
 from views.access import gated_navigation
 from views.common import runner
 
-st.set_page_config(
-    page_title="Trend Reports", page_icon=":material/insights:", layout="wide"
-)
+# A file, not a Material icon name: the browser fetches those from Google's
+# font servers, and the app must work with no network.
+PAGE_ICON = Path(__file__).parent / "views" / "assets" / "favicon.png"
+
+st.set_page_config(page_title="Trend Reports", page_icon=str(PAGE_ICON), layout="wide")
 try:
     configure_logging()
     # Creating the runner prepares the database and recovers interrupted jobs.

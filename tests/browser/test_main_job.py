@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -29,6 +30,9 @@ def settle(page) -> None:
 
 def test_sample_to_report_in_history(running_app, page):
     expected = analyse(load_sample("weight-loss-drugs-us"))
+    # The app must work with no network: every request stays on this machine.
+    hosts: set[str] = set()
+    page.on("request", lambda request: hosts.add(urlsplit(request.url).hostname))
 
     page.goto(f"{running_app.url}/explore")
     settle(page)
@@ -70,6 +74,7 @@ def test_sample_to_report_in_history(running_app, page):
     with Session(create_engine(running_app.db_url)) as session:
         assert [job.id for job in session.exec(select(GenerationJob)).all()] == [job_id]
 
+    assert hosts == {"127.0.0.1"}
     log_text = running_app.log_text()
     assert "missing ScriptRunContext" not in log_text
     assert "Traceback" not in log_text
