@@ -698,6 +698,12 @@ class JobRunner:
                 job.status = status = JobStatus.AWAITING_REVIEW
                 job.stage = "outline review"
                 job.message = OUTLINE_READY
+                if not outline.from_model:
+                    job.message += (
+                        " The model returned no usable outline, so this is the "
+                        "report template's; its headings are translated as the "
+                        "sections are written."
+                    )
                 session.add(job)
             progress = job.progress
         self._add_event(job_id, str(status), progress, job.message)

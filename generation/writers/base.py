@@ -34,6 +34,8 @@ class OutlineDraft:
     output_tokens: int = 0
     thinking_tokens: int = 0
     cost_usd: float = 0.0
+    # False when the model's outline was unusable and the template stands in.
+    from_model: bool = True
 
 
 class OutlineReady(GenerationError):

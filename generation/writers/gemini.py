@@ -506,6 +506,7 @@ class GeminiWriter:
                     output_tokens=run.usage.output,
                     thinking_tokens=run.usage.thinking,
                     cost_usd=round(run.spent_usd, 6),
+                    from_model=outline.from_model,
                 )
             )
         return outline

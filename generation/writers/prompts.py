@@ -175,6 +175,9 @@ _LANGUAGE_ALIASES = {
 MIN_OUTLINE_SECTIONS = 3
 MAX_OUTLINE_SECTIONS = 12
 MAX_OUTLINE_CHARACTERS = 6000
+# Twelve sections of these lengths stay under MAX_OUTLINE_CHARACTERS.
+REVIEW_HEADING_CHARACTERS = 120
+REVIEW_DESCRIPTION_CHARACTERS = 300
 _HEADING = re.compile(r"^(#{1,6})\s+(.+?)\s*#*\s*$")
 
 
@@ -407,6 +410,18 @@ def outline_prompt(brief: Brief) -> str:
     )
 
 
+def _heading_may_need_translation(brief: Brief, outline: Outline) -> bool:
+    """Return True when the headings may not be in the report's language.
+
+    The template's headings are English, and an analyst may approve them
+    (or write their own) for a report in another language.
+    """
+    if not outline.from_model:
+        return True
+    reviewed = brief.approved_outline is not None
+    return reviewed and brief.language.strip().casefold() not in ("english", "en")
+
+
 def section_prompt(brief: Brief, outline: Outline, index: int) -> str:
     """Return the prompt for section ``index`` of a long report."""
     count = len(outline.headings)
@@ -424,9 +439,9 @@ def section_prompt(brief: Brief, outline: Outline, index: int) -> str:
         f"Write section {index + 1} of {count} only, in about {words} words. "
         f"Start with the line '## {heading}'"
         + (
-            ""
-            if outline.from_model
-            else f", with the heading translated into {brief.language}"
+            f", with the heading translated into {brief.language}"
+            if _heading_may_need_translation(brief, outline)
+            else ""
         )
         + ". Do not repeat what the other sections cover.",
     ]
@@ -446,14 +461,24 @@ def section_prompt(brief: Brief, outline: Outline, index: int) -> str:
 
 
 def outline_markdown(outline: Outline) -> str:
-    """Return the outline as editable Markdown: the title, then each section."""
-    lines = [f"# {outline.title}", ""]
+    """Return the outline as editable Markdown: the title, then each section.
+
+    Long lines are shortened, so an outline shown for review can always be
+    approved as it is.
+    """
+    lines = [f"# {_shortened(outline.title, REVIEW_HEADING_CHARACTERS)}", ""]
     for index, heading in enumerate(outline.headings):
-        lines.append(f"## {heading}")
+        lines.append(f"## {_shortened(heading, REVIEW_HEADING_CHARACTERS)}")
         if outline.description(index):
-            lines.append(outline.description(index))
+            lines.append(
+                _shortened(outline.description(index), REVIEW_DESCRIPTION_CHARACTERS)
+            )
         lines.append("")
     return "\n".join(lines).strip() + "\n"
+
+
+def _shortened(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def check_reviewed_outline(text: str) -> None:
@@ -513,6 +538,13 @@ def parse_outline(text: str, brief: Brief) -> Outline:
             headings=section_headings(brief),
             from_model=False,
         )
+    if len(headings) > MAX_OUTLINE_SECTIONS:
+        # Keep the first sections and the closing one (what to watch).
+        headings = [*headings[: MAX_OUTLINE_SECTIONS - 1], headings[-1]]
+        descriptions = [
+            *descriptions[: MAX_OUTLINE_SECTIONS - 1],
+            descriptions[-1],
+        ]
     return Outline(
         title=title or fallback_title(brief),
         headings=headings,

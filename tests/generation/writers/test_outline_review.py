@@ -220,3 +220,58 @@ def test_estimate_counts_review_steps(fake_gemini) -> None:
     # The outline step adds a request and its output tokens.
     assert with_review.prompt_tokens > without_review.prompt_tokens
     assert with_review.output_tokens > without_review.output_tokens
+
+
+def test_long_model_outline_approvable_as_shown(runner, httpserver, monkeypatch):
+    # 15 sections with long descriptions: more than an analyst may approve.
+    sections = "".join(
+        f"## Part {number}\n{'A long description. ' * 40}\n" for number in range(15)
+    )
+    fake = FakeGemini(httpserver)
+    monkeypatch.setenv("GEMINI_API_KEY", FAKE_KEY)
+    monkeypatch.setenv("GEMINI_BASE_URL", fake.base_url)
+    config.get_settings.cache_clear()
+    fake.handler(outline_then_recorded(f"# Plan\n{sections}", OUTLINE_USAGE))
+    job = paused_job(runner)
+
+    check_reviewed_outline(job.outline)
+    headings = [line for line in job.outline.splitlines() if line.startswith("## ")]
+    assert len(headings) == MAX_OUTLINE_SECTIONS
+    assert headings[-1] == "## Part 14"
+    assert runner.approve_outline(job.id, job.outline) is True
+    assert runner.wait(job.id, WAIT_SECONDS).status == JobStatus.SUCCEEDED
+
+
+def test_template_outline_translated_when_approved(runner, httpserver, monkeypatch):
+    fake = FakeGemini(httpserver)
+    monkeypatch.setenv("GEMINI_API_KEY", FAKE_KEY)
+    monkeypatch.setenv("GEMINI_BASE_URL", fake.base_url)
+    config.get_settings.cache_clear()
+    fake.handler(outline_then_recorded("Sorry, I cannot help.", OUTLINE_USAGE))
+    job = runner.wait(
+        runner.submit({**REQUEST, "language": "German"}).job_id, WAIT_SECONDS
+    )
+    assert job.status == JobStatus.AWAITING_REVIEW, job.message
+    assert "this is the report template's" in job.message
+    assert "## Summary" in job.outline
+
+    runner.approve_outline(job.id, job.outline)
+    job = runner.wait(job.id, WAIT_SECONDS)
+
+    assert job.status == JobStatus.SUCCEEDED, job.message
+    section_prompts = [prompt_of(request) for request in fake.requests[1:]]
+    assert section_prompts
+    assert all(
+        "with the heading translated into German" in prompt
+        for prompt in section_prompts
+    )
+
+
+def test_english_reviewed_headings_kept_as_written(runner, fake_gemini) -> None:
+    job = paused_job(runner)
+
+    runner.approve_outline(job.id, EDITED_OUTLINE)
+    runner.wait(job.id, WAIT_SECONDS)
+
+    section_prompts = [prompt_of(request) for request in fake_gemini.requests[1:]]
+    assert not any("translated into" in prompt for prompt in section_prompts)
