@@ -271,6 +271,14 @@ def run_run_job(args: argparse.Namespace) -> int:
 
     job_id = parse_id(args.job_id)
     job = get_job(job_id)
+    if job.status == JobStatus.AWAITING_REVIEW:
+        print(
+            f"error: Job {job_id} is waiting for its outline review; approve the "
+            "outline on its status in the app, or with POST "
+            f"/api/jobs/{job_id}/outline, and its sections are written.",
+            file=sys.stderr,
+        )
+        return EXIT_BAD_INPUT
     if job.status != JobStatus.QUEUED:
         print(
             f"error: Job {job_id} is {job.status.value}, not queued, so there is "
@@ -322,7 +330,7 @@ def run_jobs(args: argparse.Namespace) -> int:
     else:
         for row in rows:
             print(
-                f"{row['id']:>6}  {row['status']:<11} {row['progress']:>3}%  {row['topics']}"
+                f"{row['id']:>6}  {row['status']:<15} {row['progress']:>3}%  {row['topics']}"
             )
     return 0
 

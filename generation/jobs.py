@@ -316,7 +316,6 @@ class JobRunner:
         """Return the request with its writer named; no data or writer raises."""
         if not (request.dataset_id or request.samples or request.trends_query):
             raise InvalidRequest(NO_DATA, field="dataset_id")
-        self._check_data_exists(request)
         writer = request.writer or self.settings.effective_writer
         if writer not in writer_names():
             raise InvalidRequest(
@@ -332,6 +331,7 @@ class JobRunner:
                 "gemini writer, or start the report without the outline review.",
                 field="options.review_outline",
             )
+        self._check_data_exists(request)
         return request.model_copy(update={"writer": writer})
 
     def _check_data_exists(self, request: GenerationRequest) -> None:
@@ -401,7 +401,11 @@ class JobRunner:
             job.cancel_requested = True
             # A queued job and one waiting for its outline review have no
             # worker to notice the request, so they end here.
-            if job.status == JobStatus.QUEUED:
+            if job.status == JobStatus.QUEUED and job.outline_approved:
+                message = (
+                    "Cancelled before the sections were written; the outline is kept."
+                )
+            elif job.status == JobStatus.QUEUED:
                 message = "Cancelled before it started."
             elif job.status == JobStatus.AWAITING_REVIEW:
                 message = "Cancelled at the outline review; the outline is kept."
@@ -449,6 +453,13 @@ class JobRunner:
             raise NotFound(f"There is no job {job_id}. Check the job id.")
         if not approved:
             if job.outline_approved and not job.status.is_final:
+                if outline != job.outline:
+                    raise InvalidRequest(
+                        f"Job {job_id}'s outline was already approved, and its "
+                        "sections are written from that version. Cancel the job "
+                        "and retry it to write another outline.",
+                        field="outline",
+                    )
                 return False
             raise InvalidRequest(
                 f"Job {job_id} is {job.status}, not waiting for an outline review, "
@@ -498,6 +509,9 @@ class JobRunner:
                 job = session.get(GenerationJob, job_id)
                 request = GenerationRequest.model_validate(job.request)
                 approved_outline = _approved_outline(job)
+                if approved_outline is not None:
+                    # Resumed after the review: the bar does not go back.
+                    progress.floor = job.progress
             draft, data, analysis_dict = self._produce(
                 job_id, request, progress, timer, approved_outline
             )
@@ -554,11 +568,13 @@ class JobRunner:
                     stage="starting",
                     message="Started.",
                 )
-            ).rowcount
-        if claimed:
-            logger.info("Job %s running on %s", job_id, self.worker)
-            self._add_event(job_id, "starting", 0, "Started.")
-        return bool(claimed)
+                .returning(GenerationJob.progress)
+            ).first()
+        if claimed is None:
+            return False
+        logger.info("Job %s running on %s", job_id, self.worker)
+        self._add_event(job_id, "starting", claimed.progress, "Started.")
+        return True
 
     def _produce(
         self,
@@ -803,6 +819,8 @@ class _ProgressRecorder:
         self._written_text = ""
         self._last_text_write = 0.0
         self._lock = threading.Lock()
+        # The lowest percent to record, for a job that resumes part-way.
+        self.floor = 0
 
     def __call__(
         self, stage: str, percent: int, message: str, text: str | None = None
@@ -821,7 +839,7 @@ class _ProgressRecorder:
         self._last_text_write = now
         self._written_text = self.text
         now_utc = utcnow()
-        percent = max(0, min(100, int(percent)))
+        percent = max(self.floor, min(100, int(percent)))
         values: dict[str, Any] = {
             "row_id": self.job_id,
             "new_stage": stage,

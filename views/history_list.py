@@ -171,7 +171,7 @@ def _table(page: HistoryPage) -> None:
             "job": f"?job={row.job_id}",
             "submitted": row.created_at,
             "status": row.status.value,
-            "title": row.title,
+            "title": row.title or None,
             "report": f"?report={row.report_id}"
             if row.report_id and not row.report_deleted
             else None,

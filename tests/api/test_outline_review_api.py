@@ -138,3 +138,19 @@ def test_review_with_data_brief_is_422(api_client, auth):
 
     assert response.status_code == 422
     assert response.json()["field"] == "options.review_outline"
+
+
+def test_second_outline_after_approval_is_409(api_client, auth, runner, fake_gemini):
+    job_id = start_reviewed(api_client, auth, runner)
+    first = api_client.post(
+        f"/api/jobs/{job_id}/outline", headers=auth, json={"outline": OUTLINE}
+    )
+    other = "# Other\n## Summary\n## Middle\n## What to watch\n"
+
+    second = api_client.post(
+        f"/api/jobs/{job_id}/outline", headers=auth, json={"outline": other}
+    )
+
+    assert first.status_code == 202
+    assert second.status_code == 409
+    assert "already approved" in second.json()["error"]

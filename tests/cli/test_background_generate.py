@@ -110,3 +110,23 @@ def test_missing_data_rejected_before_a_job(engine, wait, arguments, expected):
     assert refused.stderr.startswith(expected)
     assert len(refused.stderr.splitlines()) == 1
     assert json.loads(run_cli("jobs", "--json").stdout) == []
+
+
+def test_run_job_points_to_outline_review(engine):
+    from sqlmodel import Session
+
+    from generation.models import GenerationJob
+
+    with Session(engine) as session:
+        row = GenerationJob(status=JobStatus.AWAITING_REVIEW, outline="# Plan\n")
+        session.add(row)
+        session.commit()
+        job_id = row.id
+
+    refused = run_cli("run-job", str(job_id))
+
+    assert refused.returncode == 2
+    assert refused.stderr.startswith(
+        f"error: Job {job_id} is waiting for its outline review; approve the outline"
+    )
+    assert f"POST /api/jobs/{job_id}/outline" in refused.stderr

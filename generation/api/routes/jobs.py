@@ -287,7 +287,12 @@ def approve_outline(
             f"Job {job_number} is {job.status.value}, not awaiting_review, so there "
             "is no outline to approve."
         )
-    context.runner().approve_outline(job_number, body.outline)
+    try:
+        context.runner().approve_outline(job_number, body.outline)
+    except InvalidRequest as error:
+        if already_approved:
+            raise JobStateConflict(error.message) from None
+        raise
     job = get_job(job_number, engine=context.engine)
     return job_body(request, job, context.engine)
 

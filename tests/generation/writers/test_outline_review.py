@@ -275,3 +275,66 @@ def test_english_reviewed_headings_kept_as_written(runner, fake_gemini) -> None:
 
     section_prompts = [prompt_of(request) for request in fake_gemini.requests[1:]]
     assert not any("translated into" in prompt for prompt in section_prompts)
+
+
+def test_second_outline_after_approval_rejected(runner, fake_gemini) -> None:
+    job = paused_job(runner)
+    runner.approve_outline(job.id, job.outline)
+
+    with pytest.raises(InvalidRequest, match="already approved"):
+        runner.approve_outline(job.id, EDITED_OUTLINE)
+    job = runner.wait(job.id, WAIT_SECONDS)
+
+    assert job.status == JobStatus.SUCCEEDED
+    assert get_report(job.report_id).title == "GLP-1 drugs: search interest peaks"
+
+
+def test_progress_resumes_where_review_left_it(runner, fake_gemini) -> None:
+    job = paused_job(runner)
+    paused_at = job.progress
+
+    runner.approve_outline(job.id, job.outline)
+    runner.wait(job.id, WAIT_SECONDS)
+
+    with Session(runner.engine) as session:
+        after = session.exec(
+            select(JobEvent.progress)
+            .where(JobEvent.job_id == job.id)
+            .where(JobEvent.id > _approval_event_id(session, job.id))
+        ).all()
+    assert paused_at > 5
+    assert after
+    assert min(after) >= paused_at
+
+
+def _approval_event_id(session, job_id: int) -> int:
+    return session.exec(
+        select(JobEvent.id)
+        .where(JobEvent.job_id == job_id)
+        .where(JobEvent.stage == "outline approved")
+    ).one()
+
+
+def test_cancel_after_approval_keeps_outline(runner) -> None:
+    # A job approved but not yet started again, as when every worker is busy.
+    with Session(runner.engine) as session:
+        row = GenerationJob(
+            status=JobStatus.QUEUED,
+            progress=26,
+            outline=EDITED_OUTLINE,
+            outline_approved=True,
+            partial_text=EDITED_OUTLINE,
+            request=REQUEST,
+        )
+        session.add(row)
+        session.commit()
+        job_id = row.id
+
+    runner.cancel(job_id)
+    job = get_job(job_id)
+
+    assert job.status == JobStatus.CANCELLED
+    assert job.message == (
+        "Cancelled before the sections were written; the outline is kept."
+    )
+    assert job.partial_text == EDITED_OUTLINE
