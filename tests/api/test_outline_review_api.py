@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import pytest
 
-from generation import config
 from generation.models import JobStatus
 from tests.generation.writers.gemini_fake import (
-    FAKE_KEY,
     FakeGemini,
     outline_then_recorded,
+    serve_fake_gemini,
 )
 
 WAIT_SECONDS = 30
@@ -26,10 +25,7 @@ OUTLINE = (
 
 @pytest.fixture
 def fake_gemini(httpserver, monkeypatch) -> FakeGemini:
-    fake = FakeGemini(httpserver)
-    monkeypatch.setenv("GEMINI_API_KEY", FAKE_KEY)
-    monkeypatch.setenv("GEMINI_BASE_URL", fake.base_url)
-    config.get_settings.cache_clear()
+    fake = serve_fake_gemini(httpserver, monkeypatch)
     fake.handler(
         outline_then_recorded(
             OUTLINE, {"promptTokenCount": 800, "candidatesTokenCount": 50}

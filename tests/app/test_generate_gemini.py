@@ -9,7 +9,6 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from werkzeug import Request, Response
 
-from generation import config
 from generation.jobs import get_runner
 from generation.models import JobStatus
 from generation.queries import get_job, get_report
@@ -19,6 +18,7 @@ from tests.generation.writers.gemini_fake import (
     FakeGemini,
     outline_then_recorded,
     recorded_sse,
+    serve_fake_gemini,
     sse,
 )
 
@@ -28,11 +28,7 @@ TIMEOUT = 60
 @pytest.fixture
 def fake_gemini(httpserver, monkeypatch) -> FakeGemini:
     """The fake Gemini API, with the app's settings pointed at it."""
-    fake = FakeGemini(httpserver)
-    monkeypatch.setenv("GEMINI_API_KEY", FAKE_KEY)
-    monkeypatch.setenv("GEMINI_BASE_URL", fake.base_url)
-    config.get_settings.cache_clear()
-    return fake
+    return serve_fake_gemini(httpserver, monkeypatch)
 
 
 def open_page(path: str) -> AppTest:

@@ -145,6 +145,17 @@ class FakeGemini:
         return [request for request, _response in self.server.log]
 
 
+def serve_fake_gemini(server: HTTPServer, monkeypatch) -> FakeGemini:
+    """Return the fake Gemini API with the app's settings pointed at it."""
+    from generation import config
+
+    fake = FakeGemini(server)
+    monkeypatch.setenv("GEMINI_API_KEY", FAKE_KEY)
+    monkeypatch.setenv("GEMINI_BASE_URL", fake.base_url)
+    config.get_settings.cache_clear()
+    return fake
+
+
 class ProgressLog:
     """An ``on_progress`` that records every call and can raise on one of them."""
 

@@ -12,17 +12,16 @@ import pytest
 from sqlalchemy import func
 from sqlmodel import Session, select
 
-from generation import config
 from generation.errors import InvalidRequest
 from generation.jobs import recover_interrupted_jobs
 from generation.models import GenerationJob, JobEvent, JobStatus, utcnow
 from generation.queries import get_job, get_report
 from generation.writers.prompts import MAX_OUTLINE_SECTIONS, check_reviewed_outline
 from tests.generation.writers.gemini_fake import (
-    FAKE_KEY,
     FakeGemini,
     outline_then_recorded,
     prompt_of,
+    serve_fake_gemini,
 )
 
 WAIT_SECONDS = 30
@@ -52,10 +51,7 @@ REQUEST = {
 @pytest.fixture
 def fake_gemini(httpserver, monkeypatch) -> FakeGemini:
     """The fake Gemini API: the outline for the outline step, else the recording."""
-    fake = FakeGemini(httpserver)
-    monkeypatch.setenv("GEMINI_API_KEY", FAKE_KEY)
-    monkeypatch.setenv("GEMINI_BASE_URL", fake.base_url)
-    config.get_settings.cache_clear()
+    fake = serve_fake_gemini(httpserver, monkeypatch)
     fake.handler(outline_then_recorded(MODEL_OUTLINE, OUTLINE_USAGE))
     return fake
 
@@ -227,10 +223,7 @@ def test_long_model_outline_approvable_as_shown(runner, httpserver, monkeypatch)
     sections = "".join(
         f"## Part {number}\n{'A long description. ' * 40}\n" for number in range(15)
     )
-    fake = FakeGemini(httpserver)
-    monkeypatch.setenv("GEMINI_API_KEY", FAKE_KEY)
-    monkeypatch.setenv("GEMINI_BASE_URL", fake.base_url)
-    config.get_settings.cache_clear()
+    fake = serve_fake_gemini(httpserver, monkeypatch)
     fake.handler(outline_then_recorded(f"# Plan\n{sections}", OUTLINE_USAGE))
     job = paused_job(runner)
 
@@ -243,10 +236,7 @@ def test_long_model_outline_approvable_as_shown(runner, httpserver, monkeypatch)
 
 
 def test_template_outline_translated_when_approved(runner, httpserver, monkeypatch):
-    fake = FakeGemini(httpserver)
-    monkeypatch.setenv("GEMINI_API_KEY", FAKE_KEY)
-    monkeypatch.setenv("GEMINI_BASE_URL", fake.base_url)
-    config.get_settings.cache_clear()
+    fake = serve_fake_gemini(httpserver, monkeypatch)
     fake.handler(outline_then_recorded("Sorry, I cannot help.", OUTLINE_USAGE))
     job = runner.wait(
         runner.submit({**REQUEST, "language": "German"}).job_id, WAIT_SECONDS
