@@ -7,9 +7,11 @@ import os
 import time
 
 import pytest
+from sqlmodel import Session
 
-from generation.models import JobStatus
-from generation.queries import get_job
+from generation.__main__ import main as cli_main
+from generation.models import GenerationJob, JobStatus
+from generation.queries import get_job, list_jobs
 from tests.cli.test_command_line import WEEKLY_EXPORT, run_cli
 
 WAIT_SECONDS = 90
@@ -65,18 +67,20 @@ def test_repeated_generate_starts_no_second_process(engine, monkeypatch):
     assert wait_until_ended(first["job_id"]).status == JobStatus.SUCCEEDED
 
 
-def test_run_job_refuses_an_ended_job(engine):
-    started = json.loads(
-        run_cli(
-            "generate", "--wait", "--sample", "weight-loss-drugs-us", "--json"
-        ).stdout
-    )
+# The cases below end before any job runs, so they call the command line in
+# this process: a new Python process per case would add seconds each.
 
-    again = run_cli("run-job", str(started["job_id"]))
 
-    assert again.returncode == 2
-    assert again.stderr == (
-        f"error: Job {started['job_id']} is succeeded, not queued, so there is "
+def test_run_job_refuses_an_ended_job(engine, capsys):
+    assert cli_main(["generate", "--wait", "--sample", "weight-loss-drugs-us"]) == 0
+    (job,) = list_jobs()
+    capsys.readouterr()
+
+    status = cli_main(["run-job", str(job.id)])
+
+    assert status == 2
+    assert capsys.readouterr().err == (
+        f"error: Job {job.id} is succeeded, not queued, so there is "
         "nothing to run. Start a new job with generate, or retry it in the app.\n"
     )
 
@@ -88,11 +92,11 @@ def test_run_job_refuses_an_ended_job(engine):
         ("-1", "error: '-1' is not a job id"),
     ],
 )
-def test_run_job_rejects_unknown_ids(engine, job_id, expected):
-    refused = run_cli("run-job", job_id)
+def test_run_job_rejects_unknown_ids(engine, capsys, job_id, expected):
+    status = cli_main(["run-job", job_id])
 
-    assert refused.returncode == 2
-    assert refused.stderr.startswith(expected)
+    assert status == 2
+    assert capsys.readouterr().err.startswith(expected)
 
 
 @pytest.mark.parametrize("wait", [[], ["--wait"]])
@@ -103,30 +107,28 @@ def test_run_job_rejects_unknown_ids(engine, job_id, expected):
         (["--sample", "nope"], "error: No bundled sample is called 'nope'"),
     ],
 )
-def test_missing_data_rejected_before_a_job(engine, wait, arguments, expected):
-    refused = run_cli("generate", *wait, *arguments)
+def test_missing_data_rejected_before_a_job(engine, capsys, wait, arguments, expected):
+    status = cli_main(["generate", *wait, *arguments])
 
-    assert refused.returncode == 2
-    assert refused.stderr.startswith(expected)
-    assert len(refused.stderr.splitlines()) == 1
-    assert json.loads(run_cli("jobs", "--json").stdout) == []
+    error = capsys.readouterr().err
+    assert status == 2
+    assert error.startswith(expected)
+    assert len(error.splitlines()) == 1
+    assert list_jobs() == []
 
 
-def test_run_job_points_to_outline_review(engine):
-    from sqlmodel import Session
-
-    from generation.models import GenerationJob
-
+def test_run_job_points_to_outline_review(engine, capsys):
     with Session(engine) as session:
         row = GenerationJob(status=JobStatus.AWAITING_REVIEW, outline="# Plan\n")
         session.add(row)
         session.commit()
         job_id = row.id
 
-    refused = run_cli("run-job", str(job_id))
+    status = cli_main(["run-job", str(job_id)])
 
-    assert refused.returncode == 2
-    assert refused.stderr.startswith(
+    error = capsys.readouterr().err
+    assert status == 2
+    assert error.startswith(
         f"error: Job {job_id} is waiting for its outline review; approve the outline"
     )
-    assert f"POST /api/jobs/{job_id}/outline" in refused.stderr
+    assert f"POST /api/jobs/{job_id}/outline" in error

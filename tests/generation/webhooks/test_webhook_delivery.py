@@ -102,7 +102,10 @@ def test_failed_job_goes_to_subscribers_only(engine, runner, httpserver):
     create_endpoint(httpserver.url_for("/successes"), ["job.succeeded"])
     sender = start_webhooks()
 
-    job = finished_job(runner, {"topics": ["ozempic"], "samples": ["no-such-sample"]})
+    # None of the topics is in the data, so the job fails once it loads it.
+    job = finished_job(
+        runner, {"topics": ["pizza"], "samples": ["weight-loss-drugs-us"]}
+    )
     wait_for_requests(failures, 1)
     sender.drain(timeout=30)
 
