@@ -212,7 +212,7 @@ def run_generate(args: argparse.Namespace) -> int:
 
 
 def _report_background_job(submission, *, json_output: bool) -> int:
-    """Start a new job in a background process, then say where it is."""
+    """Start a new job in a background process, then print where it runs."""
     from generation.queries import get_job
 
     process_id = _run_in_background(submission.job_id) if submission.created else None

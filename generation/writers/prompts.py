@@ -170,8 +170,9 @@ _LANGUAGE_ALIASES = {
     "nederlands": "dutch",
 }
 
-# An outline has a summary, at least one section and what to watch; more
-# than twelve sections make requests too short to say anything.
+# An outline has a summary, at least one section and what to watch. At
+# twelve sections even a long report (2 200 words) gives each under 190
+# words, so the limit is a judgement of usefulness, not an API rule.
 MIN_OUTLINE_SECTIONS = 3
 MAX_OUTLINE_SECTIONS = 12
 MAX_OUTLINE_CHARACTERS = 6000
