@@ -58,6 +58,7 @@ from generation.writers import (
     Draft,
     OutlineDraft,
     OutlineReady,
+    bool_option,
     create_writer,
     writer_names,
     writer_reviews_outline,
@@ -323,9 +324,8 @@ class JobRunner:
                 f"{', '.join(writer_names())}.",
                 field="writer",
             )
-        if _asks_for_outline_review(request.options) and not writer_reviews_outline(
-            writer
-        ):
+        review = bool_option(request.options, "review_outline", False)
+        if review and not writer_reviews_outline(writer):
             raise InvalidRequest(
                 f"The {writer} writer writes no outline to review. Choose the "
                 "gemini writer, or start the report without the outline review.",
@@ -903,13 +903,6 @@ class _ProgressRecorder:
         start, end = STAGE_END["analyse"], STAGE_END["write"]
         scaled = start + (end - start) * max(0, min(100, percent)) / 100
         self(stage or "write", int(scaled), message, text)
-
-
-def _asks_for_outline_review(options: dict[str, Any]) -> bool:
-    value = options.get("review_outline")
-    if isinstance(value, str):
-        return value.strip().casefold() in ("true", "yes", "on", "1")
-    return bool(value)
 
 
 def _approved_outline(job: GenerationJob) -> OutlineDraft | None:

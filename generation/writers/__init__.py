@@ -10,6 +10,7 @@ from generation.writers.base import (  # noqa: F401
     OutlineReady,
     ProgressCallback,
     Writer,
+    bool_option,
     create_writer,
     register_writer,
     writer_names,

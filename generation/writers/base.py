@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from generation.analysis import Analysis
-from generation.errors import GenerationError
+from generation.errors import GenerationError, InvalidRequest
 from generation.requests import GenerationRequest
 from generation.trends.base import TrendsData
 
@@ -34,15 +34,15 @@ class OutlineDraft:
     output_tokens: int = 0
     thinking_tokens: int = 0
     cost_usd: float = 0.0
-    # False when the model's outline was unusable and the template stands in.
+    # False when the model's outline was unusable and the template replaced it.
     from_model: bool = True
 
 
 class OutlineReady(GenerationError):
     """The outline is written and waits for the analyst's review; not an error.
 
-    A writer raises it instead of writing the sections when the request asks
-    for ``review_outline``. The job keeps ``outline`` and pauses.
+    A writer raises it instead of writing the sections when the request sets
+    ``review_outline``. The job keeps ``outline`` and pauses.
     """
 
     def __init__(self, outline: OutlineDraft) -> None:
@@ -112,6 +112,24 @@ class Writer(Protocol):
     def write(self, brief: Brief, on_progress: ProgressCallback) -> Draft: ...
 
 
+def bool_option(options: dict[str, Any], name: str, default: bool) -> bool:
+    """Return a writer option read as true or false; raises ``InvalidRequest``."""
+    value = options.get(name)
+    if value is None or value == "":
+        return default
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().casefold()
+    if text in ("true", "yes", "on", "1"):
+        return True
+    if text in ("false", "no", "off", "0"):
+        return False
+    raise InvalidRequest(
+        f"The option {name} is {value!r}; give true or false.",
+        field=f"options.{name}",
+    )
+
+
 WriterFactory = Callable[[dict[str, Any]], Writer]
 _registry: dict[str, WriterFactory] = {}
 _outline_reviewers: set[str] = set()
@@ -122,7 +140,7 @@ def register_writer(
 ) -> None:
     """Make a writer available under ``name``; the factory gets writer options.
 
-    ``reviews_outline`` says the writer can pause after its outline for the
+    ``reviews_outline`` marks a writer that can pause after its outline for the
     analyst's review (``OutlineReady``) and then write an approved outline.
     """
     _registry[name] = factory

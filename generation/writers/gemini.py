@@ -47,6 +47,7 @@ from generation.writers.base import (
     OutlineDraft,
     OutlineReady,
     ProgressCallback,
+    bool_option,
 )
 from generation.writers.gemini_failures import (
     MAX_ATTEMPTS,
@@ -154,7 +155,7 @@ class RequestOptions:
                 65536,
             )
         )
-        grounding = _bool_option(options, "grounding", settings.gemini_grounding)
+        grounding = bool_option(options, "grounding", settings.gemini_grounding)
         cap = _number_option(
             options, "cost_cap_usd", settings.job_cost_cap_usd, 0.0, 1_000_000.0
         )
@@ -172,7 +173,7 @@ class RequestOptions:
             max_output_tokens=max_output_tokens,
             grounding=grounding,
             cost_cap_usd=cost_cap,
-            review_outline=_bool_option(options, "review_outline", False),
+            review_outline=bool_option(options, "review_outline", False),
         )
 
 
@@ -192,23 +193,6 @@ def _number_option(
             field=f"options.{name}",
         )
     return number
-
-
-def _bool_option(options: dict[str, Any], name: str, default: bool) -> bool:
-    value = options.get(name)
-    if value is None or value == "":
-        return default
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().casefold()
-    if text in ("true", "yes", "on", "1"):
-        return True
-    if text in ("false", "no", "off", "0"):
-        return False
-    raise InvalidRequest(
-        f"The option {name} is {value!r}; give true or false.",
-        field=f"options.{name}",
-    )
 
 
 # Cost estimate ----------------------------------------------------------------
@@ -268,7 +252,7 @@ def _writes_in_steps(brief: Brief) -> bool:
     """Return True for long reports and for outlines the analyst reviews."""
     if brief.length == "long" or brief.approved_outline is not None:
         return True
-    return _bool_option(brief.options or {}, "review_outline", False)
+    return bool_option(brief.options or {}, "review_outline", False)
 
 
 # The writer -------------------------------------------------------------------

@@ -33,7 +33,6 @@ from generation.jobs import Submission
 from generation.models import GenerationJob, JobStatus
 from generation.queries import get_job, job_events, parse_id, queue_state
 from generation.requests import GenerationRequest
-from generation.trends import samples
 from generation.trends.query import MAX_TERMS, query_from_dict
 
 logger = logging.getLogger(__name__)
@@ -63,7 +62,9 @@ def check_request_data(request: GenerationRequest, engine: Engine) -> None:
     """Reject a request whose trends data cannot be loaded, before a job exists.
 
     The worker would fail on the same problems, but only after the client
-    has started polling; a 422 now names the field to fix.
+    has started polling, so a 422 now names the field to fix. The runner's
+    submit rejects unknown sample names itself; here the messages name API
+    routes.
     """
     if request.dataset_id is None and not request.samples and not request.trends_query:
         raise InvalidRequest(
@@ -80,11 +81,6 @@ def check_request_data(request: GenerationRequest, engine: Engine) -> None:
                 "with POST /api/datasets and use the dataset_id it returns.",
                 field="dataset_id",
             ) from None
-    for name in request.samples:
-        try:
-            samples.get_sample(name)
-        except NotFound as error:
-            raise InvalidRequest(error.message, field="samples") from None
     if request.trends_query:
         if len(request.topics) > MAX_TERMS:
             extra = len(request.topics) - MAX_TERMS

@@ -328,3 +328,10 @@ def test_cancel_after_approval_keeps_outline(runner) -> None:
         "Cancelled before the sections were written; the outline is kept."
     )
     assert job.partial_text == EDITED_OUTLINE
+
+
+def test_unreadable_review_option_rejected(runner) -> None:
+    request = {**REQUEST, "options": {"review_outline": "maybe"}}
+
+    with pytest.raises(InvalidRequest, match="review_outline is 'maybe'; give true"):
+        runner.submit(request)
