@@ -335,7 +335,7 @@ class JobRunner:
         return request.model_copy(update={"writer": writer})
 
     def _check_data_exists(self, request: GenerationRequest) -> None:
-        """Raise ``InvalidRequest`` for a dataset id or sample name that names nothing."""
+        """Raise ``InvalidRequest`` when the request's dataset or a sample is not found."""
         from generation.trends import samples
 
         for name in request.samples:
@@ -474,8 +474,7 @@ class JobRunner:
     def wait(
         self, job_id: int, timeout: float | None = None, poll: float = 0.1
     ) -> GenerationJob:
-        """Block until the job ends or waits for its outline review (or the
-        timeout passes), and return its row."""
+        """Return the job's row once it ends, waits for its review, or times out."""
         deadline = None if timeout is None else time.monotonic() + timeout
         while True:
             with session_scope(self.engine) as session:
@@ -750,8 +749,8 @@ class JobRunner:
     def _write_unwritten_text(self) -> None:
         """Write text that arrived between progress writes, so a pause shows it.
 
-        One thread for all jobs: a timer thread per job and pause cost more
-        than the writes when many jobs stream at once.
+        One thread serves all jobs, because starting a timer thread at each
+        pause cost more than the writes when many jobs streamed at once.
         """
         while not self._stop.wait(TEXT_WRITE_INTERVAL_SECONDS):
             with self._unwritten_lock:
